@@ -1,0 +1,184 @@
+"""Command line: thin wrappers over sources, build, outline and the importer.
+
+Exit codes: 0 done, 1 some articles failed (the rest was built), 2 a mistake in the input
+(message names file, line and fix; ``--debug`` shows the traceback).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+from .diagnostics import Problem, UserError
+
+EXIT_OK, EXIT_FAILURES, EXIT_USER = 0, 1, 2
+DEFAULT_OUT = Path("build")
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports usage mistakes in Chinese with exit code 2."""
+
+    def error(self, message: str):  # noqa: D401 - argparse API
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USER, f"{self.prog}：命令写法有误：{message}\n（用 {self.prog} --help 查看用法）\n")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="issuepub", description="把一期刊物的源文件制作成 EPUB 电子书、有声文章、印刷二维码和收听网页。")
+    p.add_argument("--version", action="version", version=f"issuepub {__version__}")
+    p.add_argument("--debug", action="store_true", help="出错时显示完整的调用栈（给开发者看）")
+    sub = p.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
+
+    c = sub.add_parser("check", help="检查期刊源文件，列出所有问题")
+    c.add_argument("issue_dir", type=Path, metavar="期刊文件夹")
+
+    b = sub.add_parser("build", help="生成 EPUB、音频、二维码和收听网页")
+    b.add_argument("issue_dir", type=Path, metavar="期刊文件夹")
+    b.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="输出根目录",
+                   help="输出根目录（默认 build/）；成品在 <根目录>/<期号>/ 下")
+    b.add_argument("--only", nargs="+", metavar="成品",
+                   help="只生成其中几种：epub audio qr site（可写多个，或用逗号分隔）")
+    b.add_argument("--tts", choices=("offline", "edge"), default="offline",
+                   help="朗读引擎：edge（微软神经语音，需联网，正式出版用）或 offline（离线 espeak-ng，默认）")
+    b.add_argument("--jobs", type=int, metavar="N", help="同时合成的任务数（默认按引擎自动选择）")
+    b.add_argument("--read-aloud", action="store_true",
+                   help="另外生成带同步朗读（Media Overlays）的 EPUB：<期号>-read-aloud.epub")
+    b.add_argument("--all", dest="qr_all", action="store_true",
+                   help="为每篇朗读的文章都生成二维码（默认只为 print_qr: yes 的文章）")
+    b.add_argument("--qr-ec", choices=("M", "Q"), help="二维码纠错等级，覆盖 issue.toml 的设置")
+    b.add_argument("--edge-endpoint", metavar="URL", help=argparse.SUPPRESS)  # tests: local stand-in
+
+    o = sub.add_parser("outline", help="按阅读顺序列出全部文章")
+    o.add_argument("issue_dir", type=Path, metavar="期刊文件夹")
+    o.add_argument("--json", action="store_true", help="输出 JSON（含期刊信息和每篇文章的段落）")
+
+    i = sub.add_parser("import", help="从排版 PDF 提取的文字导入一期，或向已有期刊加入一篇 Markdown 文章")
+    i.add_argument("source", type=Path, metavar="文字或文章文件")
+    i.add_argument("--out", type=Path, metavar="新期刊文件夹", help="导入整期：写到这个文件夹")
+    i.add_argument("--force", action="store_true", help="覆盖已存在的期刊文件夹")
+    i.add_argument("--into", type=Path, metavar="期刊文件夹", help="导入单篇文章：加入这个期刊")
+    i.add_argument("--column", metavar="栏目", help="单篇文章所属的栏目")
+    i.add_argument("--after", metavar="文章代号", help="放在这篇文章之后（默认放在栏目末尾）")
+    i.add_argument("--new-column", action="store_true", help="栏目不存在时新建（放在期末）")
+    i.add_argument("--code", help="刊物代号（默认按刊名推断，如 tjzbsh）")
+    i.add_argument("--base-url", help="收听网页的 https 根网址")
+    return p
+
+
+def _say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def cmd_check(args) -> int:
+    from .sources import check_issue
+
+    issue, problems = check_issue(args.issue_dir)
+    for problem in problems:
+        print(problem.format())
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        print(f"\n发现 {len(errors)} 个错误，请按提示修改后再检查。")
+        return EXIT_USER
+    print(f"检查通过：《{issue.title}》，{len(issue.columns)} 个栏目，{len(issue.articles)} 篇文章。")
+    return EXIT_OK
+
+
+def _split_only(values: list[str] | None) -> list[str] | None:
+    from .build import OUTPUT_ORDER
+
+    if not values:
+        return None
+    names = [v.strip() for value in values for v in value.split(",") if v.strip()]
+    unknown = [n for n in names if n not in OUTPUT_ORDER]
+    if unknown:
+        raise UserError(Problem("C001", None, None, f"不认识的成品“{'、'.join(unknown)}”。",
+                                "--only 后面写 epub、audio、qr、site 中的一个或几个。"))
+    return names
+
+
+def cmd_build(args) -> int:
+    from .build import run_build
+    from .outputs.base import BuildOptions
+
+    if args.jobs is not None and args.jobs < 1:
+        raise UserError(Problem("C002", None, None, "--jobs 必须是正整数。", "例如 --jobs 2。"))
+    options = BuildOptions(tts=args.tts, jobs=args.jobs, read_aloud=args.read_aloud,
+                           qr_all=args.qr_all, qr_error_correction=args.qr_ec,
+                           edge_endpoint=args.edge_endpoint)
+    started = time.monotonic()
+    report = run_build(args.issue_dir, args.out, only=_split_only(args.only), options=options,
+                       progress=lambda m: _say(f"· {m}"))
+    elapsed = time.monotonic() - started
+    print(f"\n完成《{report.issue.title}》（{elapsed:.1f} 秒），成品在 {report.out_dir}/：")
+    for line in report.summary:
+        print(f"  {line}")
+    print(f"  清单：{report.manifest_path}")
+    if report.failures:
+        print(f"\n有 {len(report.failures)} 项没有完成（其余成品已生成）：")
+        for line in report.failures:
+            print(f"  ✗ {line}")
+        return EXIT_FAILURES
+    return EXIT_OK
+
+
+def cmd_outline(args) -> int:
+    from .outline import outline
+    from .sources import load_issue
+
+    issue = load_issue(args.issue_dir)
+    if args.json:
+        print(json.dumps(outline(issue), ensure_ascii=False, indent=2))
+        return EXIT_OK
+    print(f"{issue.title}  {issue.id}")
+    for column in issue.columns:
+        print(f"\n■ {column.name}" + (f"  {column.feature}" if column.feature else ""))
+        for a in column.articles:
+            page = f"{a.page:>3}" if a.page is not None else "  -"
+            flags = ("朗读" if a.narrate else "    ") + (" 二维码" if a.print_qr else "")
+            print(f"  {page}  {a.title}  {a.byline}  [{a.slug}] {flags}")
+    return EXIT_OK
+
+
+def cmd_import(args) -> int:
+    from . import importer
+
+    if args.into is not None:
+        if not args.column:
+            raise UserError(Problem("C003", None, None, "导入单篇文章需要指定栏目。",
+                                    "加上 --column 栏目名。"))
+        result = importer.import_markdown_article(args.source, args.into, column=args.column,
+                                                  after=args.after, new_column=args.new_column)
+    elif args.out is not None:
+        result = importer.import_issue_text(args.source, args.out, force=args.force,
+                                            code=args.code, base_url=args.base_url)
+    else:
+        raise UserError(Problem("C003", None, None, "没有说明导入到哪里。",
+                                "整期导入用 --out 新文件夹；单篇文章用 --into 期刊文件夹 --column 栏目。"))
+    print(result.summary() if hasattr(result, "summary") else str(result))
+    return EXIT_OK
+
+
+COMMANDS = {"check": cmd_check, "build": cmd_build, "outline": cmd_outline, "import": cmd_import}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help()
+        return EXIT_USER
+    try:
+        return COMMANDS[args.command](args)
+    except UserError as exc:
+        if args.debug:
+            raise
+        for problem in exc.problems:
+            print(problem.format(), file=sys.stderr)
+        return EXIT_USER
+    except KeyboardInterrupt:
+        print("\n已中断。已完成的成品保留，再次运行会从中断处继续。", file=sys.stderr)
+        return 130

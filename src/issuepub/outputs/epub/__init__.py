@@ -1,0 +1,115 @@
+"""EPUB 3 output: navigation by column then article, page-list, cover, colophon, metadata.
+
+Writes ``<out>/<issue-id>.epub``. Reads only the model; the cover is the issue's own picture
+or, when the issue has none, one drawn by ``issuepub.cover``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ebooklib import epub
+
+from ...cover import draw_cover
+from ...fsutil import atomic_path, file_record
+from ...model import Issue
+from ...styles import stylesheet
+from ..base import BuildContext, OutputResult
+from . import xhtml
+from .package import Document, build_time, new_book, write_reproducible
+
+NAME = "epub"
+CSS_HREF = "styles/epub.css"
+
+
+def article_file(number: int) -> str:
+    return f"text/a{number:02d}.xhtml"
+
+
+def documents(issue: Issue, *, sentences: bool = False) -> tuple[list[Document], list, dict]:
+    """The spine's documents after the cover and nav, the nav's tree, and landmark targets."""
+    docs: list[Document] = [Document("text/title.xhtml", "书名页", xhtml.title_body(issue), "titlepage")]
+    toc: list = []
+    first_article: str | None = None
+    for index, column in enumerate(issue.columns, start=1):
+        links = []
+        column_href = None
+        if column.intro or column.feature:
+            column_href = f"text/c{index:02d}.xhtml"
+            docs.append(Document(column_href, column.name, xhtml.column_body(column, index), f"column{index:02d}"))
+        for article in column.articles:
+            href = article_file(article.number)
+            first_article = first_article or href
+            docs.append(Document(href, article.title, xhtml.article_body(issue, article, sentences=sentences),
+                                 f"a{article.number:02d}"))
+            links.append(epub.Link(href, article.title, f"nav-a{article.number:02d}"))
+        toc.append((epub.Section(column.name, column_href or links[0].href), links))
+    docs.append(Document("text/colophon.xhtml", "版权信息", xhtml.colophon_body(issue), "colophon"))
+    return docs, toc, {"bodymatter": first_article}
+
+
+def make_book(issue: Issue, *, sentences: bool = False, overlays: dict[str, str] | None = None) -> epub.EpubBook:
+    """The whole book. ``overlays`` maps a document uid to its SMIL item id (read-aloud)."""
+    book = new_book(issue)
+    css = epub.EpubItem(uid="style", file_name=CSS_HREF, media_type="text/css",
+                        content=stylesheet("epub.css"))
+    book.add_item(css)
+
+    if issue.cover is not None:
+        cover_bytes = issue.cover.read_bytes()
+        cover_name = "images/cover" + (".png" if cover_bytes.startswith(b"\x89PNG") else ".jpg")
+    else:
+        cover_bytes, cover_name = draw_cover(issue), "images/cover.png"
+    book.set_cover(cover_name, cover_bytes, create_page=False)
+
+    cover_doc = Document("text/cover.xhtml", "封面", xhtml.cover_body(issue, "../" + cover_name), "coverpage")
+    docs, toc, landmarks = documents(issue, sentences=sentences)
+    items = {}
+    for doc in [cover_doc] + docs:
+        item = epub.EpubHtml(uid=doc.uid, file_name=doc.file_name, title=doc.title, lang=issue.language)
+        item.content = f"<html><body>{doc.body}</body></html>"
+        item.add_link(href="../" + CSS_HREF, rel="stylesheet", type="text/css")
+        if overlays and doc.uid in overlays:
+            item.media_overlay = overlays[doc.uid]
+        book.add_item(item)
+        items[doc.uid] = item
+
+    seen_images: set[str] = set()
+    for article in issue.articles:
+        for block in article.blocks:
+            if block.image and block.image not in seen_images:
+                seen_images.add(block.image)
+                href = xhtml.image_href(block.image)[len("../"):]
+                data = (issue.root / block.image).read_bytes()
+                media = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+                book.add_item(epub.EpubItem(uid=f"img{len(seen_images)}", file_name=href,
+                                            media_type=media, content=data))
+
+    nav = epub.EpubNav(title="目录")
+    nav.add_link(href=CSS_HREF, rel="stylesheet", type="text/css")
+    book.add_item(nav)
+    book.add_item(epub.EpubNcx())
+    book.toc = toc
+    book.guide = [
+        {"href": cover_doc.file_name, "title": "封面", "type": "cover"},
+        {"href": "nav.xhtml", "title": "目录", "type": "toc"},
+        {"href": landmarks["bodymatter"], "title": "正文", "type": "text"},
+    ]
+    book.spine = [items["coverpage"], items["titlepage"], nav] + [items[d.uid] for d in docs[1:]]
+    return book
+
+
+def epub_path(out_dir: Path, issue: Issue) -> Path:
+    return out_dir / f"{issue.id}.epub"
+
+
+def build(ctx: BuildContext) -> OutputResult:
+    issue = ctx.issue
+    target = epub_path(ctx.out_dir, issue)
+    ctx.progress("正在生成 EPUB……")
+    book = make_book(issue)
+    with atomic_path(target) as tmp:
+        write_reproducible(book, tmp, build_time(issue))
+    result = OutputResult(record={"file": file_record(target, ctx.out_dir)})
+    result.summary.append(f"EPUB：{target}（{target.stat().st_size / 1024:.0f} KB）")
+    return result

@@ -1,0 +1,119 @@
+"""Assemble the EPUB 3 package with ebooklib and write it reproducibly.
+
+ebooklib stamps zip entries with the current time; ``write_reproducible`` repacks its output
+with a fixed timestamp and order (mimetype first, stored) so the same sources and the same
+SOURCE_DATE_EPOCH always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ebooklib import epub
+
+from ...model import Issue
+
+# Namespace for dc:identifier: a stable UUID per issue id, never random.
+ISSUEPUB_NS = uuid.UUID("7a1c4f0e-3b52-5d7e-9a61-0c2f8e4b9d10")
+
+
+def identifier(issue: Issue) -> str:
+    return f"urn:uuid:{uuid.uuid5(ISSUEPUB_NS, issue.id)}"
+
+
+def build_time(issue: Issue) -> dt.datetime:
+    """dcterms:modified and zip timestamps: SOURCE_DATE_EPOCH if set, else the issue date."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.strip().isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime(issue.date.year, issue.date.month, issue.date.day)
+
+
+@dataclass
+class Document:
+    """One content document for the spine."""
+
+    file_name: str  # inside EPUB/, e.g. text/a07.xhtml
+    title: str
+    body: str  # XHTML body fragment
+    uid: str
+    properties: list[str] = field(default_factory=list)
+    linear: bool = True
+    media_overlay: str | None = None  # id of the SMIL item, for read-aloud EPUBs
+
+
+def new_book(issue: Issue) -> epub.EpubBook:
+    book = epub.EpubBook()
+    book.set_identifier(identifier(issue))
+    book.set_title(issue.title)
+    book.set_language(issue.language)
+    book.add_author(f"{issue.magazine.title}编辑部")
+    if issue.magazine.publisher:
+        book.add_metadata("DC", "publisher", issue.magazine.publisher)
+    book.add_metadata("DC", "date", issue.date.isoformat())
+    if issue.magazine.issn:
+        book.add_metadata("DC", "source", f"urn:issn:{issue.magazine.issn}")
+    book.add_metadata("DC", "description", _description(issue))
+    # The magazine as a series, with this issue's position in it.
+    book.add_metadata(None, "meta", issue.magazine.title,
+                      {"property": "belongs-to-collection", "id": "magazine"})
+    book.add_metadata(None, "meta", "series",
+                      {"property": "collection-type", "refines": "#magazine"})
+    book.add_metadata(None, "meta", str(issue.total_number or issue.number),
+                      {"property": "group-position", "refines": "#magazine"})
+    # schema.org accessibility metadata (EPUB Accessibility 1.1 discovery properties).
+    for prop, value in (
+        ("schema:accessMode", "textual"),
+        ("schema:accessModeSufficient", "textual"),
+        ("schema:accessibilityFeature", "structuralNavigation"),
+        ("schema:accessibilityFeature", "tableOfContents"),
+        ("schema:accessibilityFeature", "readingOrder"),
+        ("schema:accessibilityFeature", "pageNavigation"),
+        ("schema:accessibilityFeature", "printPageNumbers"),
+        ("schema:accessibilityFeature", "alternativeText"),
+        ("schema:accessibilityHazard", "none"),
+        ("schema:accessibilitySummary",
+         "本电子刊物为可重排文本，按栏目和文章提供目录导航，附有与印刷版对应的页码列表；"
+         "图片附有文字说明；无闪烁、声音或动态等危险内容。"),
+    ):
+        book.add_metadata(None, "meta", value, {"property": prop})
+    return book
+
+
+def _description(issue: Issue) -> str:
+    columns = "、".join(c.name for c in issue.columns)
+    return f"{issue.title}，共 {len(issue.articles)} 篇文章，栏目：{columns}。"
+
+
+def write_reproducible(book: epub.EpubBook, target: Path, when: dt.datetime) -> None:
+    """Write ``book`` to ``target`` (an already temporary path) with fixed zip metadata."""
+    raw = io.BytesIO()
+    epub.write_epub(raw, book, {
+        "mtime": when,
+        "epub3_pages": True,
+        "landmark_title": "导览",
+        "pages_title": "页码",
+        "play_order": {"enabled": False, "start_from": 1},
+    })
+    stamp = (when.year, when.month, when.day, when.hour, when.minute, when.second)
+    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, \
+            zipfile.ZipFile(target, "w") as dst:
+        names = src.namelist()
+        order = ["mimetype"] + [n for n in names if n != "mimetype"]
+        for name in order:
+            data = src.read(name)
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.external_attr = 0o644 << 16
+            info.create_system = 3
+            if name == "mimetype":
+                info.compress_type = zipfile.ZIP_STORED
+                dst.writestr(info, data)
+            else:
+                info.compress_type = zipfile.ZIP_DEFLATED
+                dst.writestr(info, data, compresslevel=9)

@@ -1,0 +1,145 @@
+"""Body markup of the EPUB's content documents (cover, title page, column openers, articles,
+colophon). Pure functions from the model to XHTML body fragments; ebooklib adds the head.
+
+When ``sentences`` is true every displayed sentence gets its own ``<span id=…>`` so that
+Media Overlays (the read-aloud EPUB) can point at it. Ids are stable and derived from the
+block and sentence index: ``b3-s2`` is sentence 2 of block 3; ``title-s0``, ``subtitle-s0``,
+``byline-s0``, ``column-s0`` for the opening.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from ...model import Article, Column, Issue
+from ...text import split_sentences
+
+
+def sentence_id(target: str, block: int | None, sentence: int) -> str:
+    return f"b{block}-s{sentence}" if target == "block" else f"{target}-s{sentence}"
+
+
+def _text(text: str, target: str, block: int | None, sentences: bool) -> str:
+    if not sentences:
+        return escape(text)
+    return "".join(
+        f'<span id="{sentence_id(target, block, i)}">{escape(s)}</span>'
+        for i, s in enumerate(split_sentences(text))
+    )
+
+
+def byline_text(article: Article) -> str:
+    return f"文 / {article.byline}" if article.byline else ""
+
+
+def article_body(issue: Issue, article: Article, *, sentences: bool = False) -> str:
+    parts: list[str] = []
+    if article.page is not None:
+        # Start of the article's first printed page, for the page-list.
+        parts.append(
+            f'<span epub:type="pagebreak" role="doc-pagebreak" id="page-{article.page}" '
+            f'aria-label="{article.page}"></span>'
+        )
+    parts.append(f'<section class="article" aria-labelledby="title-{article.number}">')
+    parts.append("<header>")
+    parts.append(f'<p class="column">{_text(article.column, "column", None, sentences)}</p>')
+    parts.append(f'<h1 id="title-{article.number}">{_text(article.title, "title", None, sentences)}</h1>')
+    if article.subtitle:
+        parts.append(f'<p class="subtitle">{_text(article.subtitle, "subtitle", None, sentences)}</p>')
+    if article.byline:
+        parts.append(f'<p class="byline">{_text(byline_text(article), "byline", None, sentences)}</p>')
+    parts.append("</header>")
+    for index, block in enumerate(article.blocks):
+        body = _text(block.text, "block", index, sentences)
+        if block.kind == "heading":
+            parts.append(f"<h2>{body}</h2>")
+        elif block.kind == "quote":
+            parts.append(f"<blockquote><p>{body}</p></blockquote>")
+        elif block.kind == "caption":
+            if block.image:
+                parts.append(
+                    f'<figure><img src="{escape(image_href(block.image))}" alt="{escape(block.text)}"/>'
+                    f"<figcaption>{escape(block.text)}</figcaption></figure>"
+                )
+            else:
+                parts.append(f'<p class="caption">{escape(block.text)}</p>')
+        else:
+            parts.append(f"<p>{body}</p>")
+    if article.credit:
+        parts.append(f'<p class="credit">（{escape(article.credit)}）</p>')
+    parts.append('<p class="endmark" aria-hidden="true">■</p>')
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def image_href(source_path: str) -> str:
+    """Where a picture from the issue folder is stored inside the EPUB (relative to text/)."""
+    return "../images/" + source_path.replace("\\", "/").replace("/", "-")
+
+
+def column_body(column: Column, number: int) -> str:
+    parts = [f'<section class="column-opener" aria-labelledby="column-{number}">',
+             f'<h1 id="column-{number}">{escape(column.name)}</h1>']
+    if column.feature:
+        parts.append(f'<p class="feature">{escape(column.feature)}</p>')
+    for paragraph in column.intro:
+        parts.append(f'<p class="intro">{escape(paragraph)}</p>')
+    parts.append("</section>")
+    return "\n".join(parts)
+
+
+def issue_number_line(issue: Issue) -> str:
+    line = f"{issue.year}年第{issue.number}期"
+    if issue.total_number:
+        line += f" · 总第{issue.total_number}期"
+    return line
+
+
+def cover_body(issue: Issue, image: str) -> str:
+    return (
+        '<section class="cover" epub:type="cover">'
+        f'<img src="{escape(image)}" alt="{escape(issue.title)} 封面"/>'
+        "</section>"
+    )
+
+
+def title_body(issue: Issue) -> str:
+    date = f"{issue.date.year}年{issue.date.month}月{issue.date.day}日"
+    return "\n".join([
+        '<section class="titlepage" aria-label="书名页">',
+        f'<h1>{escape(issue.magazine.title)}</h1>',
+        f'<p class="edition">{escape(issue.edition)}</p>',
+        f'<p class="number">{escape(issue_number_line(issue))}</p>',
+        f'<p class="date">{date}出版</p>',
+        f'<p class="publisher">{escape(issue.magazine.publisher)}</p>' if issue.magazine.publisher else "",
+        "</section>",
+    ])
+
+
+def colophon_body(issue: Issue) -> str:
+    c = issue.colophon
+    rows: list[tuple[str, str]] = [("刊名", issue.magazine.title), ("期号", f"{issue.edition} {issue_number_line(issue)}")]
+    if issue.magazine.issn:
+        rows.append(("国际标准连续出版物号", f"ISSN {issue.magazine.issn}"))
+    if issue.magazine.cn:
+        rows.append(("国内统一连续出版物号", f"CN {issue.magazine.cn}"))
+    rows.append(("出版日期", f"{issue.date.year}年{issue.date.month}月{issue.date.day}日"))
+    parts = ['<section class="colophon" aria-labelledby="colophon-title">',
+             '<h1 id="colophon-title">版权信息</h1>', "<dl>"]
+    for term, value in rows:
+        parts.append(f"<dt>{escape(term)}</dt><dd>{escape(value)}</dd>")
+    parts.append("</dl>")
+    if c.masthead:
+        parts.append('<ul class="masthead">')
+        parts.extend(f"<li>{escape(line)}</li>" for line in c.masthead)
+        parts.append("</ul>")
+    if c.price:
+        parts.append(f'<p class="price">{escape(c.price)}</p>')
+    if c.cover_caption:
+        parts.append(f'<p class="cover-caption">{escape(c.cover_caption)}</p>')
+    if c.statement:
+        parts.append('<h2>声明</h2>')
+        parts.extend(f'<p class="statement">{escape(p)}</p>' for p in c.statement)
+    parts.append('<p class="made-with">电子版由 issuepub 制作。</p>')
+    parts.append("</section>")
+    return "\n".join(parts)

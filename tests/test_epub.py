@@ -58,6 +58,7 @@ def test_nav_groups_articles_by_column(built):
         assert titles == [a.title for a in column.articles]
     landmarks = nav.xpath("//x:nav[@epub:type='landmarks']//x:a/@epub:type", namespaces=NS)
     assert landmarks == ["cover", "toc", "bodymatter"]
+    assert nav.xpath("//x:nav[@epub:type='landmarks']/@hidden", namespaces=NS) == ["hidden"]
     pages = nav.xpath("//x:nav[@epub:type='page-list']//x:a", namespaces=NS)
     assert [(a.text, a.get("href")) for a in pages] == [
         (str(a.page), f"text/a{a.number:02d}.xhtml#page-{a.page}") for a in issue.articles]

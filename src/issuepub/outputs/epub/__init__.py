@@ -10,7 +10,6 @@ from pathlib import Path
 
 from ebooklib import epub
 
-from ...cover import draw_cover
 from ...fsutil import atomic_path, file_record
 from ...model import Issue
 from ...styles import stylesheet
@@ -59,6 +58,8 @@ def make_book(issue: Issue, *, sentences: bool = False, overlays: dict[str, str]
         cover_bytes = issue.cover.read_bytes()
         cover_name = "images/cover" + (".png" if cover_bytes.startswith(b"\x89PNG") else ".jpg")
     else:
+        from ...cover import draw_cover  # Pillow and the font load only when needed
+
         cover_bytes, cover_name = draw_cover(issue), "images/cover.png"
     book.set_cover(cover_name, cover_bytes, create_page=False)
 

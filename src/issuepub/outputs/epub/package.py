@@ -91,6 +91,12 @@ def _description(issue: Issue) -> str:
     return f"{issue.title}，共 {len(issue.articles)} 篇文章，栏目：{columns}。"
 
 
+def _hide_landmarks(nav: bytes) -> bytes:
+    """Landmarks are for the reading system's menus, not for the reader's page: hide them,
+    as the page-list already is."""
+    return nav.replace(b'<nav epub:type="landmarks">', b'<nav epub:type="landmarks" hidden="hidden">', 1)
+
+
 def write_reproducible(book: epub.EpubBook, target: Path, when: dt.datetime) -> None:
     """Write ``book`` to ``target`` (an already temporary path) with fixed zip metadata."""
     raw = io.BytesIO()
@@ -108,6 +114,8 @@ def write_reproducible(book: epub.EpubBook, target: Path, when: dt.datetime) -> 
         order = ["mimetype"] + [n for n in names if n != "mimetype"]
         for name in order:
             data = src.read(name)
+            if name.endswith("nav.xhtml"):
+                data = _hide_landmarks(data)
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.external_attr = 0o644 << 16
             info.create_system = 3

@@ -144,7 +144,7 @@ def test_manifest_records_every_article(built):
     assert manifest["format"] == "issuepub-manifest" and manifest["version"] == 1
     assert [a["slug"] for a in manifest["articles"]] == [a.slug for a in report.issue.articles]
     first = manifest["articles"][0]
-    assert first["url"] == "https://ting.example.cn/tjzbsh/2025/03a/01/"
+    assert first["url"] == "https://ting.example.cn/2025/03a/01/"
     record = manifest["outputs"]["epub"]["file"]
     assert record["path"] == epub.name and record["size"] == epub.stat().st_size
 

@@ -57,7 +57,7 @@ CASES = [
     ("listed-file-missing", _remove(A3), "S007", T, "03-louzhang.md", "03-louzhang.md"),
     ("unlisted-file", _write("articles/draft.md", "---\ntitle: 草稿\n---\n\n正文。\n"), "S008", "articles/draft.md", None, "articles"),
     ("listed-twice", _sub(T, '"articles/06-yanlun.md"]', '"articles/06-yanlun.md", "articles/01-juanshou.md"]'), "S009", T, '"articles/06-yanlun.md", "articles/01-juanshou.md"', "两次"),
-    ("duplicate-slug", _sub(A2, "title: 楼门口", "slug: juanshou\ntitle: 楼门口"), "S010", A2, "slug: juanshou", "slug"),
+    ("duplicate-slug", _sub(A2, "slug: hongse-guanjia", "slug: juanshou"), "S010", A2, "slug: juanshou", "slug"),
     ("empty-article", _write(A3, "---\ntitle: 一张清单管到底\npage: 7\n---\n\n"), "S011", A3, None, "正文"),
     ("missing-title", _sub(A3, "title: 一张清单管到底\n", ""), "S012", A3, None, "title"),
     ("pages-not-increasing", _sub(A4, "page: 10", "page: 3"), "S013", A4, "page: 3", "页码"),
@@ -85,6 +85,7 @@ CASES = [
     ("voice-rate-format", _sub(T, 'rate = "+0%"', 'rate = "fast"'), "S030", T, 'rate = "fast"', "rate"),
     ("qr-error-correction", _sub(T, 'error_correction = "M"', 'error_correction = "H"'), "S031", T, 'error_correction = "H"', "Q"),
     ("bad-language", _sub(T, 'language = "zh-CN"', 'language = "中文"'), "S033", T, 'language = "中文"', "zh-CN"),
+    ("qr-without-narration", _sub(A3, "page: 7", "page: 7\nnarrate: no"), "S035", A3, "print_qr: yes", "narrate"),
     ("bad-cn", _sub(T, 'cn = "12-1001/D"', 'cn = "12 1001 D"'), "S034", T, 'cn = "12 1001 D"', "12-1001/D"),
 ]
 

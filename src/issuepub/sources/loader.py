@@ -275,7 +275,7 @@ def check_issue(root: Path) -> tuple[Issue | None, list[Problem]]:
         if not re.match(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~/-]*)?$", base_url):
             bad("S019", "audio", "base_url",
                 f"音频网址“{base_url}”必须以 https:// 开头，且只含域名和路径。",
-                "二维码印在纸上要长期有效，请写 https 网址，例如 https://ting.example.cn/tjzbsh。")
+                "二维码印在纸上要长期有效，请写 https 网址，例如 https://ting.example.cn（越短，二维码越小越好扫）。")
     for key, pattern, example in (("rate", RATE_RE, "+0%"), ("volume", RATE_RE, "+0%"),
                                   ("pitch", PITCH_RE, "+0Hz")):
         value = aud.get(key)
@@ -451,6 +451,11 @@ def _build_columns(root: Path, specs: list[_ColumnSpec], _seen, problems: list[P
                         "页码应随阅读顺序递增。",
                         "核对页码，或调整 issue.toml 里文章的顺序。"))
                 last_page = (page, path)
+            if meta.get("print_qr") is True and meta.get("narrate") is False:
+                problems.append(Problem(
+                    "S035", path, parsed.meta_lines.get("print_qr"),
+                    "这篇文章不朗读（narrate: no），却要印二维码（print_qr: yes）：扫码后没有音频可听。",
+                    "改成 narrate: yes，或 print_qr: no。"))
             for block in parsed.blocks:
                 if block.image and not (root / block.image).is_file():
                     problems.append(Problem("S029", path, block.line, f"找不到图片“{block.image}”。",

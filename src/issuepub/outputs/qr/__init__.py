@@ -1,0 +1,5 @@
+"""Print QR codes (扫码收听有声文章) for the articles' permanent URLs, and a proof sheet."""
+
+from .output import NAME, build
+
+__all__ = ["NAME", "build"]

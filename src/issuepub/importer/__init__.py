@@ -1,0 +1,298 @@
+"""``issuepub import``: text extracted from the typeset PDF -> an issue source folder, and one
+hand-written Markdown article -> an article of an existing issue.
+
+The analysis is pure (``analyse_text`` in ``analyse``, helpers in ``lines``, ``contents``,
+``masthead``, ``bodies``); rendering is pure (``writer``, ``report``); the two entry points
+below are the only places that read and write files.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..diagnostics import Problem, UserError
+from ..fsutil import atomic_write_bytes, atomic_write_text
+from ..sources.loader import CODE_RE, SLUG_RE, read_text
+from .analyse import analyse_text
+from .draft import DOUBT, MISMATCH, REPAIR, TODO, Dest
+from .lines import split_lines
+from .markdown_article import MarkdownArticleError, parse_markdown_article
+from .report import REPORT_NAME, render_report
+from .tomledit import TomlEditError, insert_article
+from .writer import ARTICLE_DIR, render_article, render_files, write_folder
+
+# The loader's rule for [audio] base_url (S019), checked before anything is written.
+BASE_URL_RE = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~/-]*)?$")
+
+__all__ = ["import_issue_text", "import_markdown_article", "analyse_text", "ImportResult",
+           "ArticleImportResult", "REPORT_NAME"]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    out: Path
+    issue_id: str
+    title: str
+    columns: int
+    articles: int
+    report: Path
+    repairs: int
+    doubts: int
+    mismatches: int
+    todos: tuple[str, ...]
+    check_problems: tuple[str, ...]
+    provenance: dict[int, Dest] = field(repr=False, default_factory=dict)
+
+    def summary(self) -> str:
+        lines = [f"已导入《{self.title}》（{self.issue_id}）：{self.columns} 个栏目，{self.articles} 篇文章，"
+                 f"写在 {self.out}/。",
+                 f"修复 {self.repairs} 处，存疑 {self.doubts} 处，目录与正文不一致 {self.mismatches} 处，"
+                 f"详见 {self.report}。"]
+        if self.check_problems:
+            lines.append(f"导入后检查发现 {len(self.check_problems)} 个问题（已写入报告）：")
+            lines.extend(f"  {p}" for p in self.check_problems)
+        if self.todos:
+            lines.append("出版前必须处理：")
+            lines.extend(f"  · {t}" for t in self.todos)
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class ArticleImportResult:
+    path: Path
+    slug: str
+    column: str
+    title: str
+    notes: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        lines = [f"已加入《{self.title}》到栏目“{self.column}”：{self.path}（文章代号 {self.slug}）。"]
+        lines.extend(f"  · {n}" for n in self.notes)
+        return "\n".join(lines)
+
+
+def _read_utf8(path: Path, code_missing: str) -> str:
+    """The file's text (BOM and CRLF accepted); a missing or non-UTF-8 file is a user error."""
+    if not path.is_file():
+        raise UserError(Problem(code_missing, path, None, "找不到要导入的文件。", "检查文件路径是否写对。"))
+    problems: list[Problem] = []
+    text = read_text(path, problems)
+    if text is None:
+        raise UserError(problems)
+    return text
+
+
+def _problem_text(p: Problem, root: Path) -> str:
+    where = ""
+    if p.file is not None:
+        try:
+            where = Path(p.file).resolve().relative_to(root.resolve()).as_posix()
+        except ValueError:
+            where = Path(p.file).name
+        if p.line:
+            where += f":{p.line}"
+        where += " "
+    return f"{where}[{p.code}] {p.message}"
+
+
+def import_issue_text(raw: Path, out: Path, *, force: bool = False, code: str | None = None,
+                      base_url: str | None = None) -> ImportResult:
+    """Import a whole issue from the text extracted from its typeset PDF into folder ``out``.
+
+    Writes ``out/issue.toml``, ``out/articles/*.md`` and ``out/import-report.md``. An existing,
+    non-empty ``out`` is replaced only with ``force`` (the new folder is assembled beside it
+    and swapped in at the end, so a failed import destroys nothing).
+    """
+    raw, out = Path(raw), Path(out)
+    if code is not None and not CODE_RE.match(code):
+        raise UserError(Problem("I004", None, None, f"刊物代号“{code}”只能用小写英文字母、数字和连字符。",
+                                "例如 --code tjzbsh；它用在文件名和网址里，定了就不要再改。"))
+    if base_url is not None:
+        base_url = base_url.rstrip("/")
+        if not BASE_URL_RE.match(base_url):
+            raise UserError(Problem("I005", None, None, f"收听网址“{base_url}”必须以 https:// 开头，且只含域名和路径。",
+                                    "例如 --base-url https://ting.example.cn/tjzbsh。"))
+    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not force)):
+        raise UserError(Problem("I003", out, None, "目标文件夹已经存在，导入不会覆盖它。",
+                                "换一个 --out 文件夹；确实要用新导入的内容替换它时加 --force。"))
+    if out.exists() and raw.resolve().is_relative_to(out.resolve()):
+        raise UserError(Problem("I006", raw, None, "要导入的文字文件在目标文件夹里面，--force 会把它删掉。",
+                                "先把文字文件移到别处，或换一个 --out 文件夹。"))
+    text = _read_utf8(raw, "I001")
+    issue = analyse_text(text, source_name=raw.name, code=code, base_url=base_url)
+    files = render_files(issue)
+    lines_text = {ln.no: ln.text for ln in split_lines(text) if ln.text}
+    found: list[str] = []
+
+    def finish(folder: Path) -> dict[str, str]:
+        from ..sources import check_issue  # the loader validates what was written
+
+        _, problems = check_issue(folder)
+        found.extend(_problem_text(p, folder) for p in problems if p.severity == "error")
+        return {REPORT_NAME: render_report(issue, lines_text, found)}
+
+    try:
+        write_folder(files, out, force=force, finish=finish)
+    except FileExistsError:
+        raise UserError(Problem("I003", out, None, "目标文件夹已经存在，导入不会覆盖它。",
+                                "换一个 --out 文件夹；确实要替换时加 --force。")) from None
+    except OSError as exc:
+        raise UserError(Problem("I007", out, None, f"无法写入导入结果（{exc.strerror or exc}），原有内容未改动。",
+                                "检查目标文件夹的位置和写入权限，或换一个 --out 文件夹。")) from None
+    m = issue.masthead
+    edition_code = {"上半月": "a", "下半月": "b"}[m.edition]
+    return ImportResult(
+        out=out, issue_id=f"{issue.code}-{m.year}-{m.number:02d}{edition_code}",
+        title=f"{m.title} {m.year}年第{m.number}期（{m.edition}）", columns=len(issue.columns),
+        articles=len(issue.articles), report=out / REPORT_NAME,
+        repairs=sum(1 for n in issue.notes if n.kind == REPAIR),
+        doubts=sum(1 for n in issue.notes if n.kind == DOUBT),
+        mismatches=sum(1 for n in issue.notes if n.kind == MISMATCH),
+        todos=tuple(n.message for n in issue.notes if n.kind == TODO),
+        check_problems=tuple(found), provenance=dict(issue.provenance),
+    )
+
+
+def _listed_slugs(root: Path, data: dict) -> dict[str, tuple[str, str]]:
+    """slug -> (column name, listed path) for every article file issue.toml lists."""
+    from ..sources.markdown import parse_article
+
+    out: dict[str, tuple[str, str]] = {}
+    for column in data.get("columns", []):
+        for rel in column.get("articles", []):
+            path = root / rel
+            slug = Path(rel).stem.lower()
+            if path.is_file():
+                meta = parse_article(path.read_text(encoding="utf-8-sig"), path).meta
+                slug = str(meta.get("slug") or slug)
+            out[slug] = (column.get("name", ""), rel)
+    return out
+
+
+def import_markdown_article(source: Path, into: Path, *, column: str, after: str | None = None,
+                            new_column: bool = False, slug: str | None = None,
+                            page: int | None = None) -> ArticleImportResult:
+    """Add one Markdown article to the issue folder ``into``, in ``column`` after ``after``.
+
+    The article file is written in the source format under ``articles/``; issue.toml gets
+    one more entry in that column's list and is otherwise left as written. If the issue no
+    longer passes ``issuepub check`` because of the new article, nothing is kept.
+    """
+    from ..sources import check_issue
+
+    source, into = Path(source), Path(into)
+    toml_path = into / "issue.toml"
+    if not toml_path.is_file():
+        raise UserError(Problem("I020", toml_path, None, "期刊文件夹里没有 issue.toml。",
+                                "--into 要指向已有的期刊文件夹（先用 --out 导入整期，或按 README 新建）。"))
+    text = _read_utf8(source, "I021")
+    source_format = text.lstrip("\ufeff").lstrip().startswith("---")
+    if source_format:
+        # Already in the source format (front matter + body): checked, then copied as is.
+        from ..sources.markdown import parse_article
+
+        checked = parse_article(text.lstrip("\ufeff").replace("\r\n", "\n"), source)
+        errors = [p for p in checked.problems if p.severity == "error"]
+        if errors:
+            raise UserError(errors)
+        if "title" not in checked.meta:
+            raise UserError(Problem("I022", source, 1, "文章的前言里没有 title。", "在前言里写 title: 文章标题。"))
+        title = str(checked.meta["title"])
+        if slug is None and checked.meta.get("slug"):
+            slug = str(checked.meta["slug"])
+        parsed = None
+    else:
+        try:
+            parsed = parse_markdown_article(text)
+        except MarkdownArticleError as exc:
+            raise UserError(Problem("I022", source, exc.line, exc.message, exc.fix)) from None
+        title = parsed.article.title
+    toml_bytes = toml_path.read_bytes()
+    toml_text = toml_bytes.decode("utf-8-sig")
+    try:
+        data = tomllib.loads(toml_text)
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(Problem("I023", toml_path, None, f"issue.toml 无法解析：{exc}",
+                                "先用 issuepub check 修好 issue.toml 再导入。")) from None
+    names = [c.get("name") for c in data.get("columns", [])]
+    if column not in names and not new_column:
+        raise UserError(Problem("I024", toml_path, None, f"期刊里没有栏目“{column}”。",
+                                "现有栏目：" + "、".join(str(n) for n in names)
+                                + "。写其中一个，或加 --new-column 新建这个栏目（放在期末）。"))
+    listed = _listed_slugs(into, data)
+    after_path = None
+    if after is not None:
+        if after not in listed or listed[after][0] != column:
+            in_column = [s for s, (c, _) in listed.items() if c == column]
+            raise UserError(Problem("I025", toml_path, None, f"栏目“{column}”里没有代号为“{after}”的文章。",
+                                    ("这个栏目的文章代号：" + "、".join(in_column) + "。") if in_column
+                                    else "这个栏目还没有文章，去掉 --after。"))
+        after_path = listed[after][1]
+    if slug is None:
+        stem = source.stem.lower()
+        slug = stem if SLUG_RE.match(stem) else "extra"
+    elif not SLUG_RE.match(slug):
+        raise UserError(Problem("I026", None, None, f"文章代号“{slug}”只能用小写英文字母、数字和连字符。",
+                                "例如 --slug p065。"))
+    if source_format and slug in listed:
+        raise UserError(Problem("I026", source, None, f"文章代号“{slug}”在期刊里已经有了。",
+                                "在文章前言里改一个不同的 slug:。"))
+    base, n = slug, 2
+    while slug in listed or (into / ARTICLE_DIR / f"{slug}.md").exists():
+        slug, n = f"{base}-{n}", n + 1
+    rel = f"{ARTICLE_DIR}/{slug}.md"
+    try:
+        new_toml = insert_article(toml_text, column, rel, after=after_path, new_column=new_column)
+    except KeyError:  # pragma: no cover - checked above
+        raise UserError(Problem("I024", toml_path, None, f"期刊里没有栏目“{column}”。", "")) from None
+    except TomlEditError as exc:
+        raise UserError(Problem("I027", toml_path, None, str(exc),
+                                "手工在 issue.toml 该栏目的 articles 列表里加上 " + rel + "。")) from None
+    _, before = check_issue(into)
+    before_keys = {(p.code, p.message) for p in before if p.severity == "error"}
+    notes: list[str] = []
+    copied: list[Path] = []
+    article_path = into / rel
+    try:
+        if parsed is not None:
+            article = parsed.article
+            article.slug, article.column, article.page = slug, column, page
+            for block_index, image in parsed.images:
+                # A picture next to the Markdown file is copied into the issue's pictures/.
+                picture = source.parent / image
+                block = article.blocks[block_index]
+                if not picture.is_file():
+                    notes.append(f"图片“{image}”找不到，只保留了说明文字“{block.text}”。")
+                    continue
+                target = into / "pictures" / picture.name
+                k = 2
+                while target.exists():
+                    target = into / "pictures" / f"{picture.stem}-{k}{picture.suffix}"
+                    k += 1
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(picture, target)
+                copied.append(target)
+                block.image = target.relative_to(into).as_posix()
+            article_text = render_article(article, source.name)
+        else:
+            article_text = text.lstrip("\ufeff")
+        atomic_write_text(article_path, article_text)
+        atomic_write_text(toml_path, new_toml)
+        _, after_problems = check_issue(into)
+        new_errors = [p for p in after_problems if p.severity == "error" and (p.code, p.message) not in before_keys]
+        if new_errors:
+            raise UserError(new_errors)
+    except BaseException:
+        atomic_write_bytes(toml_path, toml_bytes)
+        article_path.unlink(missing_ok=True)
+        for path in copied:
+            path.unlink(missing_ok=True)
+        raise
+    if column not in names:
+        notes.append(f"新建了栏目“{column}”（放在期末）。")
+    return ArticleImportResult(path=article_path, slug=slug, column=column, title=title,
+                               notes=tuple(notes))

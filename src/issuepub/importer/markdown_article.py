@@ -1,0 +1,138 @@
+"""One article written in plain Markdown -> an article file of the source format.
+
+The form editors write by hand::
+
+    # 标题
+    ## 副题            (or a line ——写在……之际)
+    文 / 本刊记者 某某  (or 本版撰文:某某 某某)
+
+    正文段落……
+
+    ### 小标题
+
+    ![图片说明](picture.jpg)
+
+    （某某单位 供稿）
+
+Pure parsing here; ``import_markdown_article`` in the package does the I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .draft import DraftArticle, DraftBlock, Piece
+from .lines import (byline_rest, credit_of, is_qr_marker, join_text, looks_like_names,
+                    split_byline, split_lines, strip_end_mark)
+
+_CAPTION_RE = re.compile(r"^!\[(?P<text>[^\]]*)\](?:\((?P<image>[^)]*)\))?\s*$")
+_HEADING_RE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
+
+
+class MarkdownArticleError(ValueError):
+    def __init__(self, line: int | None, message: str, fix: str):
+        super().__init__(message)
+        self.line, self.message, self.fix = line, message, fix
+
+
+@dataclass
+class ParsedMarkdown:
+    article: DraftArticle
+    images: list[tuple[int, str]] = field(default_factory=list)  # (block index, path as written)
+
+
+def parse_markdown_article(text: str) -> ParsedMarkdown:
+    """Parse the hand-written Markdown form; raises ``MarkdownArticleError`` without a title."""
+    lines = split_lines(text)
+    article = DraftArticle(index=0, column="", title="", page=None)
+    result = ParsedMarkdown(article)
+    i = 0
+    while i < len(lines) and not lines[i].text:
+        i += 1
+    m = _HEADING_RE.match(lines[i].text) if i < len(lines) else None
+    if m is None or len(m.group("hashes")) != 1:
+        raise MarkdownArticleError(lines[i].no if i < len(lines) else None, "文章没有以“# 标题”开头。",
+                                   "在第一行写“# 文章标题”（一个 # 加空格）。")
+    article.title = m.group("text")
+    article.title_line = lines[i].no
+    article.lines.append(lines[i].no)
+    i += 1
+    blocks = article.blocks
+    para: DraftBlock | None = None
+    started = False  # body text has begun: later ## lines are headings, not the subtitle
+
+    def end_para() -> None:
+        nonlocal para
+        para = None
+
+    while i < len(lines):
+        ln = lines[i]
+        i += 1
+        t = ln.text
+        if not t:
+            end_para()
+            continue
+        article.lines.append(ln.no)
+        if is_qr_marker(t):
+            article.print_qr = True
+            continue
+        heading = _HEADING_RE.match(t)
+        if heading:
+            end_para()
+            level = len(heading.group("hashes"))
+            if level == 2 and not started and not article.subtitle:
+                article.subtitle = heading.group("text")
+            else:
+                blocks.append(DraftBlock("heading", [Piece(ln.no, t)], heading.group("text")))
+                started = True
+            continue
+        if not started and not article.subtitle and t.startswith("——"):
+            article.subtitle = t
+            continue
+        rest = byline_rest(t)
+        if not started and rest is not None and not article.author:
+            role, name = split_byline(rest)
+            if not name and i < len(lines) and looks_like_names(lines[i].text):
+                name = lines[i].text
+                article.lines.append(lines[i].no)
+                i += 1
+            article.author, article.author_role = name or rest, role if name else ""
+            continue
+        credit = credit_of(t)
+        if credit:
+            end_para()
+            article.credit = credit
+            continue
+        cap = _CAPTION_RE.match(t)
+        if cap:
+            end_para()
+            blocks.append(DraftBlock("caption", [Piece(ln.no, t)], cap.group("text").strip()))
+            if cap.group("image"):
+                result.images.append((len(blocks) - 1, cap.group("image").strip()))
+            started = True
+            continue
+        text_part, _mark = strip_end_mark(t)
+        if not text_part:
+            end_para()
+            continue
+        started = True
+        if text_part.startswith(">"):
+            body = text_part[1:].strip()
+            if para is not None and para.kind == "quote":
+                para.text = join_text(para.text, body)
+                para.pieces.append(Piece(ln.no, body))
+            else:
+                para = DraftBlock("quote", [Piece(ln.no, body)], body)
+                blocks.append(para)
+            continue
+        if para is not None and para.kind == "paragraph":
+            para.text = join_text(para.text, text_part)
+            para.pieces.append(Piece(ln.no, text_part))
+        else:
+            para = DraftBlock("paragraph", [Piece(ln.no, text_part)], text_part)
+            blocks.append(para)
+    if not any(b.kind in ("paragraph", "quote") for b in blocks):
+        raise MarkdownArticleError(None, f"《{article.title}》没有正文。",
+                                   "在标题和署名之后写正文段落，段落之间空一行。")
+    return result

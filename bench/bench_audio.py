@@ -1,0 +1,193 @@
+"""Narration speed and memory on an issue the size of the real one (tjzbsh-2024-11b).
+
+The issue is built from the corpus text here (30 articles of its paragraphs, as the real issue
+has), or from the example issue repeated when the corpus is absent. Prints a table:
+
+* offline synthesis wall time at --jobs 1 and 2, against the time spent inside libespeak-ng
+  itself (the orchestration overhead: processes, queueing, caching);
+* the whole offline build (synthesis, assembly, loudness, encoding, tags) and its peak memory;
+* edge against the local stand-in answering after 300 ms, with 1 and 4 connections.
+
+Each measurement runs in a fresh process with a fresh cache.
+
+    .venv/bin/python bench/bench_audio.py [--edge-chunks 120] [--skip-build]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT / ".." / "shared" / "corpus" / "tjzbsh-2024-11b.txt"
+EXAMPLE = ROOT / "examples" / "tjzbsh-2025-03a"
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from issuepub.model import Issue  # noqa: E402
+
+
+def corpus_issue(root: Path) -> tuple[Issue, str]:
+    from support.issues import article, issue
+
+    if CORPUS.is_file():
+        lines = [ln.strip() for ln in CORPUS.read_text(encoding="utf-8").splitlines() if ln.strip()]
+        source = f"corpus {CORPUS.name}"
+    else:
+        from issuepub.sources import load_issue
+
+        example = load_issue(EXAMPLE)
+        lines = [b.text for a in example.articles for b in a.blocks if b.kind != "caption"] * 12
+        source = "example issue x12 (corpus absent)"
+    total = sum(len(ln) for ln in lines)
+    groups: list[list[str]] = [[]]
+    size = 0
+    for line in lines:
+        if size >= total / 30 * len(groups) and len(groups) < 30:
+            groups.append([])
+        groups[-1].append(line)
+        size += len(line)
+    columns = ["卷首", "月读", "特别关注", "特稿", "学史明理", "国企党建", "书记好故事", "言论"]
+    articles = [article(f"a{i:02d}", group[0][:18], group[1:] or group, column=columns[i % len(columns)],
+                        author="本刊记者") for i, group in enumerate(groups)]
+    return issue(root, articles), f"{source}, {len(articles)} articles, {total} characters"
+
+
+def _rss_mb() -> tuple[float, float]:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    child = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return round(own, 1), round(child, 1)
+
+
+async def _synthesise_all(engine, plans, cache, jobs: int, limit: int | None):
+    from issuepub.outputs.audio.pipeline import ChunkSupply, Stats
+
+    stats = Stats()
+    supply = ChunkSupply(engine, cache, jobs, stats)
+    items = list({k: c.text for p in plans for k, c in zip(p.keys, p.chunks)}.items())[:limit]
+    await engine.start(jobs)
+    try:
+        started = time.perf_counter()
+        await asyncio.gather(*(supply.ensure(k, t) for k, t in items))
+        wall = time.perf_counter() - started
+    finally:
+        await engine.close()
+    return wall, stats, items
+
+
+def child(args) -> dict:
+    from issuepub.outputs.audio import engines
+    from issuepub.outputs.audio.cache import ChunkCache
+    from issuepub.outputs.audio.pipeline import plan_article
+    from issuepub.outputs.base import BuildOptions
+
+    work = Path(args.work)
+    iss, description = corpus_issue(work)
+    if args.mode == "build":
+        from support.issues import build_audio
+
+        started = time.perf_counter()
+        result, _ = build_audio(iss, work / "build", tts="offline", jobs=args.jobs)
+        wall = time.perf_counter() - started
+        own, kids = _rss_mb()
+        return {"wall": wall, "failures": len(result.failures), "rss": own, "child_rss": kids,
+                "audio_seconds": sum(r["duration"] for r in result.articles.values()),
+                "articles": len(result.articles), "engine_seconds": result.record["engine_seconds"]}
+    options = BuildOptions(tts=args.tts, jobs=args.jobs)
+    service = None
+    if args.tts == "edge":
+        from support.edge_standin import EdgeStandin
+
+        service = EdgeStandin(latency=args.latency).start()
+        options = BuildOptions(tts="edge", jobs=args.jobs, edge_endpoint=service.url)
+    engine = engines.create(iss.audio, options)
+    started = time.perf_counter()
+    plans = [plan_article(iss, a, engine) for a in iss.articles]
+    planning = time.perf_counter() - started
+    if service is not None:  # the stand-in's own CPU is not what is measured
+        texts = list({c.text: 1 for p in plans for c in p.chunks})[:args.limit]
+        service.prerender(texts, iss.audio.rate, iss.audio.pitch)
+    wall, stats, items = asyncio.run(_synthesise_all(engine, plans, ChunkCache(work / "cache"),
+                                                     args.jobs, args.limit))
+    if service is not None:
+        service.stop()
+    own, kids = _rss_mb()
+    return {"wall": wall, "planning": planning, "engine_seconds": stats.engine_seconds,
+            "chunks": len(items), "misses": stats.misses, "description": description,
+            "rss": own, "child_rss": kids}
+
+
+def run_child(mode: str, tts: str, jobs: int, **extra) -> dict:
+    work = Path(tempfile.mkdtemp(prefix="bench-audio-"))
+    try:
+        cmd = [sys.executable, __file__, "--child", mode, "--tts", tts, "--jobs", str(jobs),
+               "--work", str(work)] + [f"--{k.replace('_', '-')}={v}" for k, v in extra.items()]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+        return json.loads(out.strip().splitlines()[-1])
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--edge-chunks", type=int, default=120,
+                        help="chunks sent to the stand-in per edge run (1 connection takes ~0.35 s each)")
+    parser.add_argument("--skip-build", action="store_true", help="skip the whole offline build")
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--tts", default="offline", help=argparse.SUPPRESS)
+    parser.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
+    parser.add_argument("--work", help=argparse.SUPPRESS)
+    parser.add_argument("--latency", type=float, default=0.3, help=argparse.SUPPRESS)
+    parser.add_argument("--limit", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        args.mode = args.child
+        print(json.dumps(child(args)))
+        return
+
+    rows: list[tuple[str, str, str]] = []
+    off1 = run_child("synth", "offline", 1)
+    off2 = run_child("synth", "offline", 2)
+    print(f"issue: {off1['description']}; {off1['chunks']} chunks; {os.cpu_count()} CPUs", flush=True)
+    overhead = (off1["wall"] - off1["engine_seconds"]) / off1["engine_seconds"]
+    rows += [
+        ("planning (script, normalise, chunk, keys)", f"{off1['planning']:.2f} s", ""),
+        ("offline synthesis, --jobs 1", f"{off1['wall']:.1f} s (inside espeak: {off1['engine_seconds']:.1f} s)", ""),
+        ("offline synthesis, --jobs 2", f"{off2['wall']:.1f} s ({off1['wall'] / off2['wall']:.2f}x)", ""),
+        ("orchestration overhead over the engine (--jobs 1)", f"{overhead * 100:.1f} %", "< 10 %"),
+        ("peak memory, synthesis --jobs 2 (main / largest child)", f"{off2['rss']:.0f} MB / {off2['child_rss']:.0f} MB", "< 300 MB"),
+    ]
+    if not args.skip_build:
+        build = run_child("build", "offline", 2)
+        rows += [
+            ("whole offline build --jobs 2 (synthesis + assembly, loudness, MP3, tags)",
+             f"{build['wall']:.1f} s for {build['audio_seconds'] / 3600:.2f} h of audio "
+             f"({build['audio_seconds'] / build['wall']:.0f}x real time), {build['failures']} failures", ""),
+            ("peak memory, whole build (main / largest child)",
+             f"{build['rss']:.0f} MB / {build['child_rss']:.0f} MB", "< 300 MB"),
+        ]
+    e1 = run_child("synth", "edge", 1, limit=args.edge_chunks, latency=0.3)
+    e4 = run_child("synth", "edge", 4, limit=args.edge_chunks, latency=0.3)
+    rows += [
+        (f"edge via stand-in, 300 ms latency, {e1['chunks']} chunks, 1 connection", f"{e1['wall']:.1f} s", ""),
+        (f"edge via stand-in, 300 ms latency, {e4['chunks']} chunks, 4 connections",
+         f"{e4['wall']:.1f} s ({e1['wall'] / e4['wall']:.2f}x)", ">= 3x"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    vwidth = max(len(r[1]) for r in rows)
+    print(f"{'measure':<{width}}  {'result':<{vwidth}}  target")
+    for name, value, target in rows:
+        print(f"{name:<{width}}  {value:<{vwidth}}  {target}")
+
+
+if __name__ == "__main__":
+    main()

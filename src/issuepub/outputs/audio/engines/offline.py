@@ -1,0 +1,339 @@
+"""Offline engine: libespeak-ng 1.52 from PyPI ``espeakng-loader``, driven through ctypes.
+
+The Mandarin voice ``cmn`` synthesises into memory with the synchronous callback; its word
+events give the timings. libespeak-ng is one non-thread-safe instance per process, so the
+engine runs it in worker processes (one per job) and a lock guards it inside a process.
+Its audio is a proof for editors, never the production narration (``final = False``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import ctypes
+import json
+import os
+import struct
+import sys
+import threading
+import time
+from typing import ClassVar
+
+from ..normalize import LatinMode
+from .base import Engine, EngineError, Mark, Synthesis
+
+VOICE = "cmn"
+DEFAULT_RATE_WPM = 175
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_EVENT_WORD = 1
+_CHARS_UTF8 = 1
+_PHONEMES = 0x100  # text within [[ ]] is phoneme mnemonics
+_PARAM_RATE, _PARAM_VOLUME, _PARAM_PITCH = 1, 2, 3
+
+# espeak-ng 1.52's cmn dictionary lacks the finals of xiong, qiong and jiong (and the erhua
+# suffix r5): characters read with them fall back to English letter-by-letter (英雄 ->
+# "(en)kʃəŋtuː"). Such characters are given to espeak as Mandarin phonemes instead; the
+# table is every character the dictionary maps to those syllables.
+_MISSING_SYLLABLES = {
+    ("xiong", 1): "兄兇凶匈哅忷恟汹洶胷胸訩詾讻賯㐫",
+    ("xiong", 2): "熊赨雄䧺",
+    ("xiong", 4): "夐敻詗诇",
+    ("qiong", 1): "匔焪芎",
+    ("qiong", 2): "儝卭宆惸桏棾橩焭煢琼瓊睘瞏穷穹窮竆笻筇茕藑藭蛩赹跫輁邛銎㒌㧭㮪㷀㼇䅃䆳䊄䓖䛪䠻",
+    ("jiong", 1): "冂冋坰埛扃蘏蘔駫",
+    ("jiong", 3): "侰僒冏囧幜泂炯烱煚煛熲皛窘絅綗褧迥逈顈颎駉㓏㖥㢠㤯㷗㷡䌹䐃䢛",
+    ("jiong", 4): "澃㑋",
+}
+_ONSETS = {"xiong": "S;j'ong", "qiong": "tS;hj'ong", "jiong": "tS;j'ong"}
+_TONES = {1: "55", 2: "35", 3: "214", 4: "51"}
+RESPELLINGS: dict[str, str] = {
+    char: f"[[{_ONSETS[syllable]}{_TONES[tone]}]]"
+    for (syllable, tone), chars in _MISSING_SYLLABLES.items() for char in chars
+}
+# Erhua words (哪儿, 大伙儿) hit the missing r5; 而 has exactly the sound of 儿 as a syllable.
+RESPELLINGS.update({"儿": "而", "兒": "而"})
+RESPELL_REVISION = 1  # bump when RESPELLINGS changes: it is part of the cache key
+
+
+def respell(text: str) -> tuple[str, list[int]]:
+    """The text as given to espeak, and for each of its characters the index in ``text``."""
+    out: list[str] = []
+    index: list[int] = []
+    for i, char in enumerate(text):
+        piece = RESPELLINGS.get(char, char)
+        out.append(piece)
+        index.extend([i] * len(piece))
+    return "".join(out), index
+
+
+class _EventId(ctypes.Union):
+    _fields_ = [("number", ctypes.c_int), ("name", ctypes.c_char_p), ("string", ctypes.c_char * 8)]
+
+
+class _Event(ctypes.Structure):
+    _fields_ = [
+        ("type", ctypes.c_int), ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int), ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int), ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p), ("id", _EventId),
+    ]
+
+
+_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int,
+                             ctypes.POINTER(_Event))
+
+
+def _load_library() -> ctypes.CDLL:
+    import espeakng_loader
+
+    lib = ctypes.CDLL(espeakng_loader.get_library_path())
+    lib.espeak_Info.restype = ctypes.c_char_p
+    lib.espeak_Info.argtypes = [ctypes.c_void_p]
+    lib.espeak_Initialize.restype = ctypes.c_int
+    lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
+    lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+    lib.espeak_SetSynthCallback.argtypes = [_CALLBACK]
+    lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+    lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint, ctypes.c_int,
+                                 ctypes.c_uint, ctypes.c_uint, ctypes.c_void_p, ctypes.c_void_p]
+    lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+    lib.espeak_TextToPhonemes.argtypes = [ctypes.POINTER(ctypes.c_void_p), ctypes.c_int, ctypes.c_int]
+    return lib
+
+
+def library_version() -> str:
+    return _load_library().espeak_Info(None).decode()
+
+
+class Espeak:
+    """This process's libespeak-ng with the cmn voice (use ``Espeak.get()``)."""
+
+    _instance: ClassVar["Espeak | None"] = None
+    _create_lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def __init__(self) -> None:
+        import espeakng_loader
+
+        self.lock = threading.Lock()
+        self.lib = _load_library()
+        self.sample_rate = self.lib.espeak_Initialize(
+            _AUDIO_OUTPUT_SYNCHRONOUS, 0, espeakng_loader.get_data_path().encode(), 0)
+        if self.sample_rate <= 0:
+            raise EngineError("离线语音引擎 espeak-ng 初始化失败。", retryable=False)
+        if self.lib.espeak_SetVoiceByName(VOICE.encode()) != 0:
+            raise EngineError(f"离线语音引擎找不到普通话语音 {VOICE}。", retryable=False)
+        self.version = self.lib.espeak_Info(None).decode()
+        self._pcm = bytearray()
+        self._events: list[tuple[int, int, int]] = []
+        self._callback = _CALLBACK(self._on_audio)  # kept referenced while the library lives
+        self.lib.espeak_SetSynthCallback(self._callback)
+
+    @classmethod
+    def get(cls) -> "Espeak":
+        with cls._create_lock:
+            if cls._instance is None:
+                cls._instance = Espeak()
+            return cls._instance
+
+    def _on_audio(self, wav, numsamples, events) -> int:
+        if wav and numsamples > 0:
+            self._pcm += ctypes.string_at(wav, numsamples * 2)
+        i = 0
+        while events[i].type != 0:
+            e = events[i]
+            if e.type == _EVENT_WORD:
+                self._events.append((e.text_position, e.length, e.audio_position))
+            i += 1
+        return 0
+
+    def configure(self, rate_percent: int = 0, volume_percent: int = 0, pitch_hz: int = 0) -> None:
+        with self.lock:
+            rate = max(80, min(450, round(DEFAULT_RATE_WPM * (1 + rate_percent / 100))))
+            volume = max(0, min(200, round(100 * (1 + volume_percent / 100))))
+            pitch = max(0, min(100, 50 + round(pitch_hz / 2)))
+            for param, value in ((_PARAM_RATE, rate), (_PARAM_VOLUME, volume), (_PARAM_PITCH, pitch)):
+                self.lib.espeak_SetParameter(param, value, 0)
+
+    def synthesize(self, text: str) -> tuple[bytes, list[Mark], float]:
+        """16-bit mono PCM at ``sample_rate``, word marks in ``text``'s offsets, engine seconds."""
+        prepared, index = respell(text)
+        data = prepared.encode("utf-8")
+        with self.lock:
+            self._pcm = bytearray()
+            self._events = []
+            started = time.perf_counter()
+            status = self.lib.espeak_Synth(data, len(data) + 1, 0, 1, 0,
+                                           _CHARS_UTF8 | _PHONEMES, None, None)
+            seconds = time.perf_counter() - started
+            pcm, events = bytes(self._pcm), list(self._events)
+        if status != 0:
+            raise EngineError(f"离线语音引擎合成失败（错误 {status}）。")
+        duration = len(pcm) / 2 / self.sample_rate
+        words = sorted((ms / 1000, pos - 1, length) for pos, length, ms in events if pos >= 1)
+        marks = []
+        for k, (start, pos, length) in enumerate(words):
+            if pos >= len(index):
+                continue
+            end_pos = min(pos + max(length, 1), len(index)) - 1
+            end = words[k + 1][0] if k + 1 < len(words) else duration
+            marks.append(Mark(index[pos], index[end_pos] + 1, start, max(start, end)))
+        return pcm, marks, seconds
+
+    def phonemes(self, text: str) -> str:
+        """espeak_TextToPhonemes in IPA, clauses joined by ' | ' (for checks, not synthesis)."""
+        buf = ctypes.create_string_buffer(text.encode("utf-8"))
+        ptr = ctypes.c_void_p(ctypes.addressof(buf))
+        out = []
+        with self.lock:
+            while ptr.value:
+                result = self.lib.espeak_TextToPhonemes(ctypes.byref(ptr), _CHARS_UTF8, 0x02)
+                out.append((result or b"").decode("utf-8"))
+        return " | ".join(out)
+
+
+# --- worker processes -------------------------------------------------------------------------
+# Plain child processes speaking a small protocol on their stdin/stdout (not multiprocessing,
+# which re-imports the caller's __main__). A worker exits when its stdin closes, so a killed
+# build leaves none behind.
+
+
+def _frame(header: dict, payload: bytes = b"") -> bytes:
+    head = json.dumps(header, ensure_ascii=False).encode("utf-8")
+    return struct.pack(">II", len(head), len(payload)) + head + payload
+
+
+def worker_main(argv: list[str]) -> int:
+    """Serve synthesis requests from stdin: ``python -m …engines.offline RATE VOLUME PITCH``."""
+    rate, volume, pitch = (int(v) for v in argv)
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    espeak = Espeak.get()
+    espeak.configure(rate, volume, pitch)
+    while True:
+        prefix = stdin.read(8)
+        if len(prefix) < 8:
+            return 0
+        head_len, payload_len = struct.unpack(">II", prefix)
+        request = json.loads(stdin.read(head_len))
+        text = stdin.read(payload_len).decode("utf-8") if payload_len else request.get("text", "")
+        try:
+            pcm, marks, seconds = espeak.synthesize(text)
+            header = {"ok": True, "sample_rate": espeak.sample_rate, "seconds": seconds,
+                      "marks": [[m.start_char, m.end_char, m.start, m.end] for m in marks]}
+        except EngineError as error:
+            pcm, header = b"", {"ok": False, "error": str(error)}
+        stdout.write(_frame(header, pcm))
+        stdout.flush()
+
+
+class _Worker:
+    """One worker process. Requests are pipelined: the next one is already waiting in the
+    worker's stdin while the parent handles the previous answer, so espeak never idles."""
+
+    def __init__(self, process: asyncio.subprocess.Process):
+        self.process = process
+        self.pending: collections.deque[asyncio.Future] = collections.deque()
+        self.reader = asyncio.ensure_future(self._read_answers())
+
+    async def request(self, text: str) -> tuple[dict, bytes]:
+        if self.process.stdin is None or self.reader.done():
+            raise EngineError("离线语音引擎的工作进程已经退出。")
+        answer = asyncio.get_running_loop().create_future()
+        self.pending.append(answer)  # answers come back in the order requests were written
+        self.process.stdin.write(_frame({}, text.encode("utf-8")))
+        try:
+            await self.process.stdin.drain()
+        except (OSError, RuntimeError) as error:
+            raise EngineError("离线语音引擎的工作进程意外退出。") from error
+        return await answer
+
+    async def _read_answers(self) -> None:
+        stdout = self.process.stdout
+        assert stdout is not None
+        try:
+            while True:
+                head_len, payload_len = struct.unpack(">II", await stdout.readexactly(8))
+                header = json.loads(await stdout.readexactly(head_len))
+                payload = await stdout.readexactly(payload_len) if payload_len else b""
+                if self.pending:
+                    self.pending.popleft().set_result((header, payload))
+        except (OSError, asyncio.IncompleteReadError, ValueError):
+            pass  # the worker exited or garbled its answer
+        while self.pending:
+            answer = self.pending.popleft()
+            if not answer.done():
+                answer.set_exception(EngineError("离线语音引擎的工作进程意外退出。"))
+
+    async def stop(self) -> None:
+        if self.process.returncode is None:
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+            try:
+                await asyncio.wait_for(self.process.wait(), 5)
+            except asyncio.TimeoutError:
+                self.process.kill()
+                await self.process.wait()
+        await self.reader
+
+
+class OfflineEngine(Engine):
+    name = "offline"
+    final = False
+    latin: ClassVar[LatinMode] = "spell"
+    sample_rate = 22050
+    requests_per_job = 2  # one synthesising, one queued behind it
+
+    def __init__(self, audio) -> None:
+        super().__init__(audio)
+        self._version = library_version()
+        self._workers: list[_Worker] = []
+
+    @property
+    def voice(self) -> str:
+        return VOICE
+
+    @property
+    def version(self) -> str:
+        return self._version
+
+    def identity(self) -> dict:
+        return {**super().identity(), "respell": RESPELL_REVISION}
+
+    def default_jobs(self) -> int:
+        return max(1, os.cpu_count() or 1)
+
+    async def _spawn(self) -> _Worker:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", __name__,
+            str(self.rate_percent), str(self.volume_percent), str(self.pitch_hz),
+            stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+            limit=1 << 20,
+        )
+        return _Worker(process)
+
+    async def start(self, jobs: int) -> None:
+        self._workers = [await self._spawn() for _ in range(jobs)]
+
+    async def close(self) -> None:
+        workers, self._workers = self._workers, []
+        await asyncio.gather(*(w.stop() for w in workers))
+
+    async def synthesize(self, text: str) -> Synthesis:
+        if not self._workers:
+            raise RuntimeError("OfflineEngine.start() was not called")
+        for i, worker in enumerate(self._workers):
+            if worker.reader.done():  # replace a worker that died; the caller retries
+                self._workers[i] = await self._spawn()
+        worker = min(self._workers, key=lambda w: len(w.pending))
+        header, pcm = await worker.request(text)
+        if not header.get("ok"):
+            raise EngineError(header.get("error") or "离线语音引擎合成失败。")
+        rate = int(header["sample_rate"])
+        if rate != self.sample_rate:
+            raise EngineError(f"离线语音引擎的采样率是 {rate} Hz，应为 {self.sample_rate} Hz。",
+                              retryable=False)
+        marks = tuple(Mark(int(a), int(b), float(s), float(e)) for a, b, s, e in header["marks"])
+        return Synthesis(pcm, "pcm_s16le", rate, marks, float(header["seconds"]))
+
+
+if __name__ == "__main__":
+    sys.exit(worker_main(sys.argv[1:]))

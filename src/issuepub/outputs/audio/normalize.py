@@ -1,0 +1,308 @@
+"""What the voice says for what is written: Chinese text normalisation for narration.
+
+Pure functions shared by every engine. ``normalize`` turns one displayed sentence into the
+text an engine is given: numbers read the Chinese way (years digit by digit, amounts as
+cardinals, percentages as 百分之…), symbols spoken or turned into pauses, and Latin letters
+either left for the voice (``latin="keep"``, voices that read them natively) or spelled with
+Chinese letter names (``latin="spell"``, voices that would switch to English otherwise).
+Per-issue pronunciation overrides are applied first, so they may target anything written.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable, Literal
+
+LatinMode = Literal["keep", "spell"]
+
+DIGITS = "零一二三四五六七八九"
+YEAR_DIGITS = "〇一二三四五六七八九"  # years are printed and read digit by digit: 二〇二四
+HAN_NUMERALS = "〇零一二三四五六七八九十"
+
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff"
+_CJK_PUNCT = "，。！？；：、“”‘’「」『』《》〈〉（）【】"
+
+# Mandarin names of Latin letters, for voices without English (the usual classroom forms).
+LETTER_NAMES = {
+    "A": "诶", "B": "比", "C": "西", "D": "迪", "E": "伊", "F": "艾弗", "G": "吉",
+    "H": "艾尺", "I": "艾", "J": "杰", "K": "开", "L": "艾勒", "M": "艾姆", "N": "艾恩",
+    "O": "欧", "P": "皮", "Q": "丘", "R": "艾儿", "S": "艾丝", "T": "提", "U": "优",
+    "V": "维", "W": "达布留", "X": "艾克斯", "Y": "歪", "Z": "贼德",
+}
+# English words read as Chinese words rather than spelled (spell mode only).
+LEXICON = {"and": "和", "show": "秀", "teda": "泰达", "eden": "伊甸", "www": "三达布留"}
+
+# Measure words and units after which a lone 2 is read 两 (两个, 两家), never after 第.
+_LIANG_UNITS = (
+    "个位名家项件次场条座所种类批户人天年周岁张本篇支台辆棵只层栋块份笔处倍届轮节段句首幅组套"
+    "班队间门艘架把枚颗根片株头匹米元吨斤亩克"
+)
+_LIANG_MULTI = ("分钟", "小时", "公里", "千米", "平方米", "公斤", "万", "亿", "千", "百")
+# Units that make a long number an amount (read as a cardinal) rather than a code.
+_AMOUNT_UNITS = _LIANG_UNITS + "里度万亿千百多余来"
+_CODE_CONTEXT = re.compile(
+    r"(?:电话|热线|号码|编码|邮编|代号|证号|编号|刊号|账号|拨打|致电|ISSN|CN|QQ|No\.?)\s*[:：]?\s*$",
+    re.IGNORECASE,
+)
+_UNSPEAKABLE = "✎■□●○◆◇★☆▲△▼▽※◎♦♥♠♣►▶◀◼◻▪▫"
+_ASCII_TO_CJK = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
+_FULLWIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９％＋－．／＜＞＝"}
+_FULLWIDTH.update({ord(chr(o)): o - 0xFEE0 for o in range(0xFF21, 0xFF3B)})
+_FULLWIDTH.update({ord(chr(o)): o - 0xFEE0 for o in range(0xFF41, 0xFF5B)})
+_FULLWIDTH[ord("～")] = ord("~")
+
+
+# --- number readings ----------------------------------------------------------------------
+
+
+def _group(n: int) -> str:
+    """0 < n < 10000 as 千百十 with the zeros a reader says (一千零五, 一千零五十)."""
+    out, zero = "", False
+    for size, unit in ((1000, "千"), (100, "百"), (10, "十"), (1, "")):
+        d = n // size % 10
+        if d == 0:
+            zero = bool(out)
+            continue
+        if zero:
+            out += "零"
+            zero = False
+        out += DIGITS[d] + unit
+    return out
+
+
+def cardinal(n: int) -> str:
+    """An integer as a Chinese cardinal: 10 十, 110 一百一十, 10005 一万零五, 2500 两千五百."""
+    if n < 0:
+        return "负" + cardinal(-n)
+    if n == 0:
+        return "零"
+    units = ("", "万", "亿", "万亿")
+    groups: list[int] = []
+    while n:
+        groups.append(n % 10000)
+        n //= 10000
+    if len(groups) > len(units):
+        raise ValueError("number too large for a cardinal reading")
+    out, gap = "", False
+    for idx in range(len(groups) - 1, -1, -1):
+        g = groups[idx]
+        if g == 0:
+            gap = bool(out)
+            continue
+        if out and (gap or g < 1000):
+            out += "零"
+        out += _group(g) + units[idx]
+        gap = False
+    if out.startswith("一十"):
+        out = out[1:]  # 十, 十万: a leading 一十 is not said
+    if out[:2] in ("二千", "二万", "二亿"):
+        out = "两" + out[1:]  # 两千, 两万 as a reader says them
+    return out
+
+
+def digits(text: str, *, year: bool = False) -> str:
+    """Digit by digit: 022 零二二; years with 〇 as printed: 2024 二〇二四."""
+    table = YEAR_DIGITS if year else DIGITS
+    return "".join(table[int(c)] for c in text)
+
+
+def decimal(text: str) -> str:
+    """790.3 七百九十点三, 0.5 零点五, 2.0 二点零 (fraction digit by digit)."""
+    whole, _, frac = text.partition(".")
+    out = cardinal(int(whole or "0"))
+    return out + ("点" + digits(frac) if frac else "")
+
+
+def _number(text: str) -> str:
+    return decimal(text) if "." in text else cardinal(int(text))
+
+
+# --- the passes -----------------------------------------------------------------------------
+
+
+def _spell_latin(word: str, latin: LatinMode) -> str:
+    if latin == "keep":
+        return word
+    known = LEXICON.get(word.lower())
+    if known:
+        return known
+    return "".join(LETTER_NAMES.get(c.upper(), "") if c.isalpha() else digits(c) for c in word)
+
+
+def _alnum_token(m: re.Match, latin: LatinMode) -> str:
+    """Model names and grades mixing letters and digits: V1, 5A, C919."""
+    token = m.group(0)
+    return "".join(_spell_latin(part, latin) if part.isalpha() else digits(part)
+                   for part in re.findall(r"[A-Za-z]+|\d+", token))
+
+
+def _address(m: re.Match, latin: LatinMode) -> str:
+    """URLs and e-mail addresses, spelled with their punctuation spoken."""
+    names = {".": "点", "/": "斜杠", ":": "冒号", "@": "艾特", "-": "杠", "_": "下划线"}
+    out = []
+    for part in re.findall(r"[A-Za-z]+|\d+|.", m.group(0)):
+        if part.isdigit():
+            out.append(digits(part))
+        elif part.isalpha():
+            known = LEXICON.get(part.lower()) if latin == "spell" else None
+            out.append(known or (part if latin == "keep" else _spell_latin(part, latin)))
+        else:
+            out.append(names.get(part, ""))
+    return "".join(out)
+
+
+def _integer(m: re.Match, text: str) -> str:
+    num = m.group(0)
+    start, end = m.span()
+    before, after = text[max(0, start - 12):start], text[end:end + 3]
+    if len(num) > 1 and num.startswith("0"):
+        return digits(num)
+    if _CODE_CONTEXT.search(before):
+        return digits(num)
+    unit_follows = bool(after) and (after[0] in _AMOUNT_UNITS or after.startswith(_LIANG_MULTI))
+    if len(num) >= 13 or (len(num) >= 6 and not unit_follows):
+        return digits(num)  # codes, licence and postal numbers: 300210 三零零二一零
+    if num == "2" and not before.endswith("第") and after and (
+        after[0] in _LIANG_UNITS or after.startswith(_LIANG_MULTI)
+    ):
+        return "两"
+    return cardinal(int(num))
+
+
+def _dashes(text: str) -> str:
+    """——, — and …… become pauses; at either end of the text they are dropped."""
+    text = re.sub(r"\s*[—―─]+\s*", "—", text)
+    text = re.sub(r"[…⋯]+|\.{3,}", "…", text)
+    text = re.sub(r"^[—…\s]+", "", text)
+    # A trailing ellipsis ends the sentence (split_sentences ends sentences there too).
+    text = re.sub(r"…(?=[”’」』）》]*\s*$)", "。", text)
+    text = re.sub(r"[—…]+(?=[”’」』）》]*\s*$)", "", text)
+    return re.sub(r"[—…]", "，", text)
+
+
+def normalize(
+    text: str,
+    *,
+    pronunciations: Iterable[tuple[str, str]] = (),
+    latin: LatinMode = "spell",
+) -> str:
+    """The spoken form of one displayed sentence (or title, byline…)."""
+    t = text.translate(_FULLWIDTH)
+    for written, spoken in sorted(pronunciations, key=lambda p: -len(p[0])):
+        if written:
+            t = t.replace(written, spoken)
+    t = re.sub(f"[{_UNSPEAKABLE}]", "", t)
+    t = re.sub(r"[\u200b-\u200f\ufeff]", "", t)
+
+    # Typesetting spaces around numbers and between Chinese words.
+    t = re.sub(rf"(?<=[{_HAN}{_CJK_PUNCT}])\s+(?=[\d])|(?<=[\d%])\s+(?=[{_HAN}{_CJK_PUNCT}])", "", t)
+    t = re.sub(rf"(?<=[{_HAN}])\s+(?=[{_HAN}])", "，", t)
+
+    # Addresses before anything reads their digits or dots.
+    t = re.sub(
+        r"(?:https?://)?[\w.-]+@[\w-]+(?:\.[\w-]+)+|https?://[\w./%?=&#-]+|(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:cn|com|net|org|gov)\b[\w./-]*",
+        lambda m: _address(m, latin), t, flags=re.IGNORECASE,
+    )
+
+    # Telephone numbers, digit by digit in groups: 022-23456789.
+    t = re.sub(r"(?<![\d.])(0\d{2,3})-(\d{7,8})(?![\d.])", lambda m: digits(m[1]) + "，" + digits(m[2]), t)
+    t = re.sub(r"(?<![\d.])1[3-9]\d{9}(?![\d.])", lambda m: digits(m[0]), t)
+    t = re.sub(r"(?<![\d.])\d{5,}(?=热线)", lambda m: digits(m[0]), t)
+
+    # Years: 2024年 二〇二四年, 2021-2024年, an event's year before its Latin name, 90后.
+    t = re.sub(
+        r"(?<![\d.])((?:1[6-9]|20)\d{2})\s*[-–—~至到]\s*((?:1[6-9]|20)\d{2})(?=年)",
+        lambda m: digits(m[1], year=True) + "到" + digits(m[2], year=True), t,
+    )
+    t = re.sub(r"(?<![\d.])(\d{4})(?=年)", lambda m: digits(m[1], year=True), t)
+    t = re.sub(r"(?<![\d.])((?:19|20)\d{2})(?=\s*[A-Za-z])", lambda m: digits(m[1], year=True), t)
+    t = re.sub(r"(?<![\d.])(\d)0(?=后)", lambda m: digits(m[1]) + "零", t)
+
+    # Dates and names with a middle dot: “7·9” 七九, “23·7” 二三七, “一二·九” 一二九.
+    t = re.sub(r"(?<![\d.])(\d{1,2})·(\d{1,2})(?![\d.])", lambda m: digits(m[1]) + digits(m[2]), t)
+    t = re.sub(rf"(?<=[{HAN_NUMERALS}])·(?=[{HAN_NUMERALS}])", "", t)
+
+    # Thousands separators: 1,200 -> 1200.
+    t = re.sub(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,]|\.\d)", lambda m: m[0].replace(",", ""), t)
+
+    num = r"\d+(?:\.\d+)?"
+    # Percentages and per mille: 6.4% 百分之六点四, 5%-10%.
+    t = re.sub(
+        rf"({num})\s*%?\s*[-–~至到]\s*({num})\s*%",
+        lambda m: "百分之" + _number(m[1]) + "到百分之" + _number(m[2]), t,
+    )
+    t = re.sub(rf"({num})\s*%", lambda m: "百分之" + ("百" if m[1] == "100" else _number(m[1])), t)
+    t = re.sub(rf"({num})\s*‰", lambda m: "千分之" + _number(m[1]), t)
+    t = re.sub(rf"({num})\s*℃", lambda m: _number(m[1]) + "摄氏度", t)
+    t = t.replace("℃", "摄氏度").replace("°", "度")
+
+    # Ranges before a unit: 30-50户 三十到五十户.
+    def _range(m: re.Match) -> str:
+        if float(m[1]) >= float(m[2]):
+            return m[0]
+        return _number(m[1]) + "到" + _number(m[2])
+
+    t = re.sub(rf"(?<![\d.])({num})\s*[-–—~]\s*({num})(?=\s*[{_HAN}])", _range, t)
+
+    # Clock times: 7:30 七点三十分.
+    t = re.sub(
+        r"(?<![\d.])([01]?\d|2[0-3])[:：]([0-5]\d)(?![\d.])",
+        lambda m: cardinal(int(m[1])) + "点" + ("" if m[2] == "00" else
+                                               ("零" if m[2][0] == "0" else "") + cardinal(int(m[2])) + "分"),
+        t,
+    )
+    # Fractions and rates: 1/3 三分之一, 99元/月 九十九元每月.
+    t = re.sub(r"(?<![\d./])(\d+)/(\d+)(?![\d./])", lambda m: cardinal(int(m[2])) + "分之" + cardinal(int(m[1])), t)
+    t = re.sub(rf"(?<=[{_HAN}])/(?=月|年|天|日|周|次|人|户|小时|公里|千克|吨|平方米)", "每", t)
+
+    # Codes with hyphens, digit by digit: 6-268 六杠二六八.
+    t = re.sub(
+        r"(?<![\d.])\d+(?:-\d+)+(?![\d.])",
+        lambda m: "杠".join(digits(p) for p in m[0].split("-")), t,
+    )
+    # Letters and digits together: V1, 5A, C919.
+    t = re.sub(r"(?<![A-Za-z\d])(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z\d]+(?![A-Za-z\d])",
+               lambda m: _alnum_token(m, latin), t)
+
+    # Arithmetic and other spoken symbols.
+    t = re.sub(r"\s*\+\s*", "加", t)
+    t = re.sub(r"(?<=[\d\s])>(?=[\d\s])", "大于", t)
+    t = re.sub(r"(?<=[\d\s])<(?=[\d\s])", "小于", t)
+    t = re.sub(r"(?<=[\d\s])=(?=[\d\s])", "等于", t)
+    t = t.replace("×", "乘").replace("&", "和").replace("@", "艾特").replace("#", "号")
+
+    # Decimals, then whole numbers by context.
+    t = re.sub(r"(?<![\d.])(\d+)\.0+(?=元)", lambda m: m[1], t)  # 8.00元 八元
+    t = re.sub(r"(?<![\d.])\d+\.\d+(?![\d.])", lambda m: decimal(m[0]), t)
+    t = _integers(t)
+
+    # Pauses: dashes, ellipses, middle dots, slashes and hyphens left over.
+    t = _dashes(t)
+    t = re.sub(r"(?<=[A-Za-z])-(?=[A-Za-z])", " ", t)
+    t = re.sub(r"\s*[·•/\\|~_-]+\s*", "，", t)
+
+    # Latin words.
+    t = re.sub(r"[A-Za-z]+(?:'[a-z]+)?", lambda m: _spell_latin(m[0], latin), t)
+
+    # Punctuation to the Chinese forms engines pause on; quotes and stray symbols go.
+    t = re.sub(rf"(?<=[{_HAN}”’」』）》])\.(?=\s|$|[”’」』）》])", "。", t)
+    t = "".join(_ASCII_TO_CJK.get(c, c) for c in t)
+    t = re.sub(r"[\"'`^*$<>=\[\]{}.]", "", t)
+    if latin == "spell":
+        t = re.sub(r"\s+", "", t)
+    else:
+        t = re.sub(r"\s+", " ", t)
+        t = re.sub(rf"(?<=[{_HAN}{_CJK_PUNCT}])\s|\s(?=[{_HAN}{_CJK_PUNCT}])", "", t)
+    t = re.sub(r"，+", "，", t)
+    t = re.sub(r"，(?=[。！？；：、，]|[”’」』）》]*$)", "", t)
+    t = re.sub(r"(?<=[（“‘「『《：、])，", "", t)
+    return t.strip().lstrip("，")
+
+
+def _integers(t: str) -> str:
+    return re.sub(r"\d+", lambda m: _integer(m, t), t)
+
+
+def is_speakable(spoken: str) -> bool:
+    """True when the text has something to say (not only punctuation or quotes)."""
+    return bool(re.search(rf"[{_HAN}A-Za-z0-9〇]", spoken))

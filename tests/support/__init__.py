@@ -1,0 +1,1 @@
+"""Test helpers owned by the audio output: model-built issues and the edge-tts stand-in."""

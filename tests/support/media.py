@@ -1,0 +1,56 @@
+"""Measurements of audio files for tests, made with ffmpeg independently of the product code."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import imageio_ffmpeg
+
+FFMPEG = imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def ebur128(path: Path) -> tuple[float, float]:
+    """(integrated loudness LUFS, true peak dBTP) of a file, from ffmpeg's ebur128 summary."""
+    proc = subprocess.run([FFMPEG, "-hide_banner", "-nostats", "-i", str(path), "-af",
+                           "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
+                          capture_output=True, text=True, check=True)
+    summary = proc.stderr[proc.stderr.rindex("Summary:"):]
+    integrated = float(re.search(r"I:\s+(-?[\d.]+) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s+(-?[\d.]+) dBFS", summary).group(1))
+    return integrated, peak
+
+
+def decoded_seconds(path: Path, rate: int = 24000) -> float:
+    """Exact length of what the file decodes to (samples counted), and no decoding errors."""
+    proc = subprocess.run([FFMPEG, "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1",
+                           "-ar", str(rate), "-"], capture_output=True, check=True)
+    assert not proc.stderr, proc.stderr.decode(errors="replace")
+    return len(proc.stdout) / 2 / rate
+
+
+def silence_spans(path: Path, *, noise_db: float = -45, min_seconds: float = 0.2) -> list[tuple[float, float]]:
+    """(start, end) of the silences in a file, from ffmpeg's silencedetect."""
+    proc = subprocess.run([FFMPEG, "-hide_banner", "-nostats", "-i", str(path), "-af",
+                           f"silencedetect=noise={noise_db}dB:d={min_seconds}", "-f", "null", "-"],
+                          capture_output=True, text=True, check=True)
+    starts = [float(x) for x in re.findall(r"silence_start: (-?[\d.]+)", proc.stderr)]
+    ends = [float(x) for x in re.findall(r"silence_end: ([\d.]+)", proc.stderr)]
+    return list(zip(starts, ends))
+
+
+def parse_vtt(text: str) -> list[tuple[float, float, str]]:
+    assert text.startswith("WEBVTT"), "a WebVTT file starts with WEBVTT"
+
+    def seconds(stamp: str) -> float:
+        h, m, s = stamp.split(":")
+        return int(h) * 3600 + int(m) * 60 + float(s)
+
+    cues = []
+    for block in text.strip().split("\n\n")[1:]:
+        lines = block.splitlines()
+        timing = next(i for i, line in enumerate(lines) if "-->" in line)
+        start, end = (seconds(x.strip()) for x in lines[timing].split("-->"))
+        cues.append((start, end, "\n".join(lines[timing + 1:])))
+    return cues

@@ -1,0 +1,112 @@
+"""A build killed with SIGKILL and run again finishes without redoing finished chunks, and
+never leaves a broken MP3 under a final name."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from support.engines import watched
+from support.issues import article, build_audio, issue
+from support.media import decoded_seconds
+
+from issuepub.outputs.audio.cache import ChunkCache
+from issuepub.outputs.audio.engines.offline import OfflineEngine
+from issuepub.outputs.audio.pipeline import plan_article
+
+TESTS = Path(__file__).resolve().parent
+
+PARAGRAPHS = [
+    "清晨七点半，社区党委书记已经走完了第一遍楼道。她的笔记本上记着当天要办的12件事。",
+    "2024年，社区把原来的8个大网格细分为26个小网格，每个网格30-50户。",
+    "一年下来，管家们累计走访1.2万余人次，收集意见建议430多条，办结率达到96.5%。",
+]
+
+
+def resume_issue(root: Path):
+    return issue(root, [article(f"a{i}", f"第{i}篇文章", PARAGRAPHS, column="特别关注",
+                                author="张婉妮") for i in range(1, 5)])
+
+
+CHILD = textwrap.dedent("""
+    import asyncio, sys
+    from pathlib import Path
+    sys.path.insert(0, {tests!r})
+    from test_audio_resume import resume_issue
+    from support.issues import build_audio
+    from issuepub.outputs.audio.engines.offline import OfflineEngine
+
+    original = OfflineEngine.synthesize
+
+    async def slow(self, text):  # slow enough for the parent to kill it mid-build
+        await asyncio.sleep(0.3)
+        return await original(self, text)
+
+    OfflineEngine.synthesize = slow
+    root = Path({root!r})
+    build_audio(resume_issue(root), root / "build", tts="offline", jobs=1)
+""")
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_sigkill_then_resume(tmp_path):
+    iss = resume_issue(tmp_path)
+    audio_dir = tmp_path / "build" / iss.id / "audio"
+    cache_root = tmp_path / "build" / ".cache" / "tts"
+    child = subprocess.Popen([sys.executable, "-c", CHILD.format(tests=str(TESTS), root=str(tmp_path))],
+                             start_new_session=True)
+    try:
+        # Kill it while an article is being assembled (its temporary files exist), or at the
+        # latest once a good part of the chunks is cached.
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and child.poll() is None:
+            assembling = audio_dir.is_dir() and any(p.name.endswith(".part") for p in audio_dir.iterdir())
+            if assembling or len(list(cache_root.glob("*/*.chunk"))) >= 14:
+                break
+            time.sleep(0.005)
+        assert child.poll() is None, "the build finished before it could be killed"
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+        # Its engine workers notice and exit on their own.
+        deadline = time.monotonic() + 15
+        while _group_alive(child.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _group_alive(child.pid), "offline engine workers outlived the killed build"
+    finally:
+        if _group_alive(child.pid):
+            os.killpg(child.pid, signal.SIGKILL)
+
+    # Whatever is under a final name is a whole, decodable MP3.
+    for mp3 in audio_dir.glob("*.mp3") if audio_dir.is_dir() else []:
+        assert decoded_seconds(mp3) > 1.0
+
+    cached_before = {p.stem for p in cache_root.glob("*/*.chunk")}
+    assert cached_before, "nothing was cached before the kill"
+    engine = OfflineEngine(iss.audio)
+    plans = [plan_article(iss, a, engine) for a in iss.articles]
+    texts = {k: c.text for p in plans for k, c in zip(p.keys, p.chunks)}
+    missing = sorted(texts[k] for k in texts if k not in cached_before)
+    assert missing, "the kill came after every chunk was synthesised"
+
+    with watched(OfflineEngine) as calls:
+        result, _ = build_audio(iss, tmp_path / "build", tts="offline", jobs=2)
+    assert sorted(calls) == missing  # finished chunks were not redone
+    assert not result.failures and len(result.articles) == 4
+    assert not [p for p in audio_dir.iterdir() if p.name.endswith(".part")]
+    assert not list(cache_root.glob("*/.*.part"))
+    cache = ChunkCache(cache_root)
+    assert all(cache.get(k) is not None for k in texts)
+    for rec in result.articles.values():
+        assert abs(decoded_seconds(audio_dir.parent / rec["path"]) - rec["duration"]) <= 0.02

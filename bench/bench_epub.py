@@ -7,14 +7,11 @@ the same content where pandoc is installed. Prints a table; no thresholds are as
 from __future__ import annotations
 
 import argparse
-import os
 import re
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -4,7 +4,6 @@ reproducible bytes, manifest and outline."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import zipfile

@@ -19,7 +19,6 @@ from ..model import (
     EDITIONS,
     Article,
     AudioSettings,
-    Block,
     Colophon,
     Column,
     Issue,

@@ -15,7 +15,8 @@ from ...model import Issue
 from ...styles import stylesheet
 from ..base import BuildContext, OutputResult
 from . import xhtml
-from .package import Document, build_time, new_book, write_reproducible
+from .overlays import Overlay, add_overlays, collect
+from .package import Document, FilePart, build_time, new_book, write_reproducible
 
 NAME = "epub"
 CSS_HREF = "styles/epub.css"
@@ -48,8 +49,9 @@ def documents(issue: Issue, *, sentences: bool = False) -> tuple[list[Document],
 
 
 def make_book(issue: Issue, *, sentences: bool = False, overlays: dict[str, str] | None = None) -> epub.EpubBook:
-    """The whole book. ``overlays`` maps a document uid to its SMIL item id (read-aloud)."""
-    book = new_book(issue)
+    """The whole book. ``overlays`` maps a document uid to its SMIL item id (read-aloud);
+    the SMIL and audio items themselves are added by ``overlays.add_overlays``."""
+    book = new_book(issue, read_aloud=bool(overlays))
     css = epub.EpubItem(uid="style", file_name=CSS_HREF, media_type="text/css",
                         content=stylesheet("epub.css"))
     book.add_item(css)
@@ -104,6 +106,17 @@ def epub_path(out_dir: Path, issue: Issue) -> Path:
     return out_dir / f"{issue.id}.epub"
 
 
+def read_aloud_path(out_dir: Path, issue: Issue) -> Path:
+    return out_dir / f"{issue.id}-read-aloud.epub"
+
+
+def make_read_aloud_book(issue: Issue, overlays: list[Overlay]) -> tuple[epub.EpubBook, dict[str, FilePart]]:
+    """The read-aloud EPUB: every sentence in a span, narrated articles with their overlay;
+    and the audio ``write_reproducible`` copies into it (zip entry -> file part)."""
+    book = make_book(issue, sentences=True, overlays={o.doc_uid: o.smil_id for o in overlays})
+    return book, add_overlays(book, overlays)
+
+
 def build(ctx: BuildContext) -> OutputResult:
     issue = ctx.issue
     target = epub_path(ctx.out_dir, issue)
@@ -113,4 +126,32 @@ def build(ctx: BuildContext) -> OutputResult:
         write_reproducible(book, tmp, build_time(issue))
     result = OutputResult(record={"file": file_record(target, ctx.out_dir)})
     result.summary.append(f"EPUB：{target}（{target.stat().st_size / 1024:.0f} KB）")
+    if ctx.options.read_aloud:
+        _build_read_aloud(ctx, result)
     return result
+
+
+def _build_read_aloud(ctx: BuildContext, result: OutputResult) -> None:
+    issue = ctx.issue
+    ctx.progress("正在生成朗读版 EPUB（同步朗读）……")
+    overlays, failures = collect(issue.articles, ctx.out_dir, ctx.manifest)
+    result.failures.extend(failures)
+    if not overlays:
+        result.failures.append("朗读版 EPUB 没有生成：没有一篇文章有可用的朗读音频。"
+                               "请先生成音频（issuepub build 期刊文件夹 --only audio epub --read-aloud）。")
+        return
+    target = read_aloud_path(ctx.out_dir, issue)
+    book, audio_files = make_read_aloud_book(issue, overlays)
+    with atomic_path(target) as tmp:
+        write_reproducible(book, tmp, build_time(issue), files=audio_files)
+    seconds = sum(o.duration_ms for o in overlays) / 1000
+    result.record["read_aloud"] = {
+        "file": file_record(target, ctx.out_dir),
+        "duration": seconds,
+        "articles": [o.article.slug for o in overlays],
+    }
+    proofs = sum(1 for o in overlays if not o.narration.final)
+    result.summary.append(
+        f"朗读版 EPUB：{target}（{target.stat().st_size / 1024 / 1024:.1f} MB，"
+        f"{len(overlays)} 篇同步朗读，共 {seconds / 60:.1f} 分钟"
+        + (f"；其中 {proofs} 篇是离线试听音频，不是正式版" if proofs else "") + "）")

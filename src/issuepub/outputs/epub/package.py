@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import shutil
 import uuid
 import zipfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,8 +25,14 @@ from ...model import Issue
 ISSUEPUB_NS = uuid.UUID("7a1c4f0e-3b52-5d7e-9a61-0c2f8e4b9d10")
 
 
-def identifier(issue: Issue) -> str:
-    return f"urn:uuid:{uuid.uuid5(ISSUEPUB_NS, issue.id)}"
+def identifier(issue: Issue, *, read_aloud: bool = False) -> str:
+    # The read-aloud EPUB is another publication: its own identifier, so reading systems
+    # keep both in the library instead of replacing one with the other.
+    name = f"{issue.id}/read-aloud" if read_aloud else issue.id
+    return f"urn:uuid:{uuid.uuid5(ISSUEPUB_NS, name)}"
+
+
+READ_ALOUD_TITLE_SUFFIX = "朗读版"  # 天津支部生活 2025年第3期（上半月）朗读版
 
 
 def build_time(issue: Issue) -> dt.datetime:
@@ -48,10 +56,11 @@ class Document:
     media_overlay: str | None = None  # id of the SMIL item, for read-aloud EPUBs
 
 
-def new_book(issue: Issue) -> epub.EpubBook:
+def new_book(issue: Issue, *, read_aloud: bool = False) -> epub.EpubBook:
+    """The book with the issue's metadata; ``read_aloud``: the Media Overlays edition."""
     book = epub.EpubBook()
-    book.set_identifier(identifier(issue))
-    book.set_title(issue.title)
+    book.set_identifier(identifier(issue, read_aloud=read_aloud))
+    book.set_title(issue.title + (READ_ALOUD_TITLE_SUFFIX if read_aloud else ""))
     book.set_language(issue.language)
     book.add_author(f"{issue.magazine.title}编辑部")
     if issue.magazine.publisher:
@@ -68,8 +77,13 @@ def new_book(issue: Issue) -> epub.EpubBook:
     book.add_metadata(None, "meta", str(issue.total_number or issue.number),
                       {"property": "group-position", "refines": "#magazine"})
     # schema.org accessibility metadata (EPUB Accessibility 1.1 discovery properties).
+    summary = ("本电子刊物为可重排文本，按栏目和文章提供目录导航，附有与印刷版对应的页码列表；"
+               "图片附有文字说明；无闪烁、声音或动态等危险内容。")
+    if read_aloud:
+        summary += "朗读版附有机器合成的朗读音频，与正文逐句同步高亮（EPUB 3 媒体叠加）。"
     for prop, value in (
         ("schema:accessMode", "textual"),
+        *((("schema:accessMode", "auditory"),) if read_aloud else ()),
         ("schema:accessModeSufficient", "textual"),
         ("schema:accessibilityFeature", "structuralNavigation"),
         ("schema:accessibilityFeature", "tableOfContents"),
@@ -77,10 +91,9 @@ def new_book(issue: Issue) -> epub.EpubBook:
         ("schema:accessibilityFeature", "pageNavigation"),
         ("schema:accessibilityFeature", "printPageNumbers"),
         ("schema:accessibilityFeature", "alternativeText"),
+        *((("schema:accessibilityFeature", "synchronizedAudioText"),) if read_aloud else ()),
         ("schema:accessibilityHazard", "none"),
-        ("schema:accessibilitySummary",
-         "本电子刊物为可重排文本，按栏目和文章提供目录导航，附有与印刷版对应的页码列表；"
-         "图片附有文字说明；无闪烁、声音或动态等危险内容。"),
+        ("schema:accessibilitySummary", summary),
     ):
         book.add_metadata(None, "meta", value, {"property": prop})
     return book
@@ -97,10 +110,32 @@ def _hide_landmarks(nav: bytes) -> bytes:
     return nav.replace(b'<nav epub:type="landmarks">', b'<nav epub:type="landmarks" hidden="hidden">', 1)
 
 
-def write_reproducible(book: epub.EpubBook, target: Path, when: dt.datetime) -> None:
-    """Write ``book`` to ``target`` (an already temporary path) with fixed zip metadata."""
+# Already-compressed media are stored, not deflated: deflate gains nothing on MP3 and a
+# stored entry lets reading systems seek in the audio without inflating it first.
+STORED_SUFFIXES = (".mp3", ".m4a", ".mp4")
+
+
+@dataclass(frozen=True)
+class FilePart:
+    """The bytes of ``path`` from ``offset`` on (e.g. an MP3 without its leading ID3 tag)."""
+
+    path: Path
+    offset: int = 0
+
+
+def write_reproducible(book: epub.EpubBook, target: Path, when: dt.datetime,
+                       files: Mapping[str, FilePart] | None = None) -> None:
+    """Write ``book`` to ``target`` (an already temporary path) with fixed zip metadata.
+
+    ``files`` maps zip entry names (``EPUB/audio/a01.mp3``) of items the book carries as empty
+    placeholders to the file parts whose bytes they get: the read-aloud EPUB's audio is copied
+    from disk one file at a time instead of being held in memory twice by ebooklib.
+    """
+    files = dict(files or {})
     raw = io.BytesIO()
     epub.write_epub(raw, book, {
+        "compresslevel": 0,  # the entries are recompressed below; do not deflate twice
+        "raise_exceptions": True,
         "mtime": when,
         "epub3_pages": True,
         "landmark_title": "导览",
@@ -111,17 +146,35 @@ def write_reproducible(book: epub.EpubBook, target: Path, when: dt.datetime) -> 
     with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, \
             zipfile.ZipFile(target, "w") as dst:
         names = src.namelist()
+        missing = set(files) - set(names)
+        if missing:
+            raise ValueError(f"no placeholder item for {sorted(missing)}")
         order = ["mimetype"] + [n for n in names if n != "mimetype"]
         for name in order:
+            if name in files:
+                _copy_stored(dst, name, stamp, files[name])
+                continue
             data = src.read(name)
             if name.endswith("nav.xhtml"):
                 data = _hide_landmarks(data)
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.external_attr = 0o644 << 16
             info.create_system = 3
-            if name == "mimetype":
+            if name == "mimetype" or name.lower().endswith(STORED_SUFFIXES):
                 info.compress_type = zipfile.ZIP_STORED
                 dst.writestr(info, data)
             else:
                 info.compress_type = zipfile.ZIP_DEFLATED
                 dst.writestr(info, data, compresslevel=9)
+
+
+def _copy_stored(dst: zipfile.ZipFile, name: str, stamp: tuple, source: FilePart) -> None:
+    """Copy ``source`` into ``dst`` as a stored entry, streaming (same metadata as the rest)."""
+    info = zipfile.ZipInfo(name, date_time=stamp)
+    info.external_attr = 0o644 << 16
+    info.create_system = 3
+    info.compress_type = zipfile.ZIP_STORED
+    info.file_size = source.path.stat().st_size - source.offset
+    with open(source.path, "rb") as fh, dst.open(info, "w") as out:
+        fh.seek(source.offset)
+        shutil.copyfileobj(fh, out, 1 << 20)

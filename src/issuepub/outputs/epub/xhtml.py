@@ -28,8 +28,33 @@ def _text(text: str, target: str, block: int | None, sentences: bool) -> str:
     )
 
 
+BYLINE_PREFIX = "文 / "  # printed, not spoken: outside the byline's sentence span
+
+
 def byline_text(article: Article) -> str:
-    return f"文 / {article.byline}" if article.byline else ""
+    return f"{BYLINE_PREFIX}{article.byline}" if article.byline else ""
+
+
+def sentence_targets(article: Article) -> list[tuple[str, int | None, str]]:
+    """(target, block index, text) of every element ``article_body`` splits into sentence
+    spans, in document order. Captions are not spoken, so they are not listed."""
+    targets: list[tuple[str, int | None, str]] = [("column", None, article.column),
+                                                  ("title", None, article.title)]
+    if article.subtitle:
+        targets.append(("subtitle", None, article.subtitle))
+    if article.byline:
+        targets.append(("byline", None, article.byline))
+    targets.extend(("block", i, b.text) for i, b in enumerate(article.blocks) if b.kind != "caption")
+    return targets
+
+
+def sentence_texts(article: Article) -> dict[str, str]:
+    """Every sentence span of the article's document: id -> displayed text, in document order."""
+    return {
+        sentence_id(target, block, i): sentence
+        for target, block, text in sentence_targets(article)
+        for i, sentence in enumerate(split_sentences(text))
+    }
 
 
 def article_body(issue: Issue, article: Article, *, sentences: bool = False) -> str:
@@ -47,7 +72,8 @@ def article_body(issue: Issue, article: Article, *, sentences: bool = False) -> 
     if article.subtitle:
         parts.append(f'<p class="subtitle">{_text(article.subtitle, "subtitle", None, sentences)}</p>')
     if article.byline:
-        parts.append(f'<p class="byline">{_text(byline_text(article), "byline", None, sentences)}</p>')
+        parts.append(f'<p class="byline">{escape(BYLINE_PREFIX)}'
+                     f'{_text(article.byline, "byline", None, sentences)}</p>')
     parts.append("</header>")
     for index, block in enumerate(article.blocks):
         body = _text(block.text, "block", index, sentences)

@@ -173,3 +173,18 @@ def test_toml_edit_keeps_style_and_comments():
         insert_article(single, "丙", "n.md")
     out = insert_article(single, "丙", "n.md", new_column=True)
     assert tomllib.loads(out)["columns"][2] == {"name": "丙", "articles": ["n.md"]}
+
+
+def test_command_line_takes_slug_and_page(example_copy, capsys):
+    from issuepub.cli import main
+
+    code = main(["import", str(ARTICLE), "--into", str(example_copy), "--column", "特别关注",
+                 "--slug", "changlang", "--page", "8"])
+    assert code == 0, capsys.readouterr()
+    article = next(a for a in load_issue(example_copy).articles if a.slug == "changlang")
+    assert article.column == "特别关注" and article.page == 8
+    # a slug that is not a slug is the user's mistake: exit 2, file untouched
+    before = (example_copy / "issue.toml").read_bytes()
+    assert main(["import", str(ARTICLE), "--into", str(example_copy), "--column", "特别关注",
+                 "--slug", "长廊"]) == 2
+    assert (example_copy / "issue.toml").read_bytes() == before

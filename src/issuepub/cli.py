@@ -64,6 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--column", metavar="栏目", help="单篇文章所属的栏目")
     i.add_argument("--after", metavar="文章代号", help="放在这篇文章之后（默认放在栏目末尾）")
     i.add_argument("--new-column", action="store_true", help="栏目不存在时新建（放在期末）")
+    i.add_argument("--slug", help="单篇文章的代号（默认按页码生成，如 p011）")
+    i.add_argument("--page", type=int, metavar="页码", help="单篇文章在印刷版上的起始页码")
     i.add_argument("--code", help="刊物代号（默认按刊名推断，如 tjzbsh）")
     i.add_argument("--base-url", help="收听网页的 https 根网址")
     return p
@@ -151,7 +153,8 @@ def cmd_import(args) -> int:
             raise UserError(Problem("C003", None, None, "导入单篇文章需要指定栏目。",
                                     "加上 --column 栏目名。"))
         result = importer.import_markdown_article(args.source, args.into, column=args.column,
-                                                  after=args.after, new_column=args.new_column)
+                                                  after=args.after, new_column=args.new_column,
+                                                  slug=args.slug, page=args.page)
     elif args.out is not None:
         result = importer.import_issue_text(args.source, args.out, force=args.force,
                                             code=args.code, base_url=args.base_url)

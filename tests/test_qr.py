@@ -401,3 +401,17 @@ def test_survives_a_poor_capture(built):
     image = image.point(lambda v: 70 + v * 110 // 255).filter(ImageFilter.GaussianBlur(1.0))
     image = image.rotate(7, resample=Image.BILINEAR, expand=True, fillcolor=180)
     assert [t for t, _, _ in decode(image)] == [issue.article_url(article)]
+
+
+def test_a_qr_mistake_stops_the_build_before_any_narration(example_copy, tmp_path, capsys):
+    """The QR check runs before audio: an hour of synthesis is not spent on a build that
+    would then stop on the QR size."""
+    from issuepub.cli import main
+
+    toml = example_copy / "issue.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("size_mm = 20", "size_mm = 16"),
+                    encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["build", str(example_copy), "--out", str(out)]) == 2
+    assert "Q002" in capsys.readouterr().err
+    assert not list(out.rglob("*.mp3")) and not (out / ".cache").exists()

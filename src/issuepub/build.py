@@ -98,8 +98,12 @@ def run_build(issue_dir: Path, out_root: Path, *, only: list[str] | None = None,
     outputs = selected_outputs(only, options)
     report = BuildReport(issue, out_dir, manifest_path, outputs)
     progress(f"《{issue.title}》：{len(issue.columns)} 个栏目，{len(issue.articles)} 篇文章")
-    for name in outputs:
-        module = importlib.import_module(f"issuepub.outputs.{name}")
+    modules = {name: importlib.import_module(f"issuepub.outputs.{name}") for name in outputs}
+    for name, module in modules.items():  # every input mistake before any long work
+        if hasattr(module, "check"):
+            module.check(BuildContext(issue=issue, out_dir=out_dir, options=options,
+                                      manifest=manifest, progress=progress))
+    for name, module in modules.items():
         ctx = BuildContext(issue=issue, out_dir=out_dir, options=options, manifest=manifest,
                            progress=progress)
         result = module.build(ctx)

@@ -22,7 +22,8 @@ from .masthead import body_start, parse_masthead
 
 KNOWN_CODES = {"天津支部生活": "tjzbsh"}
 FALLBACK_CODE = "magazine"
-PLACEHOLDER_BASE_URL = "https://ting.example.invalid/{code}"
+# Short enough that the codes stay QR version 3, which the default 20 mm size holds.
+PLACEHOLDER_BASE_URL = "https://ting.example.invalid"
 
 
 def _fold_title(text: str) -> str:
@@ -248,7 +249,7 @@ def analyse_text(text: str, *, source_name: str = "", code: str | None = None,
                               "它出现在文件名和网址里，定了就不要再改），或导入时加 --code。"))
     placeholder = base_url is None
     if base_url is None:
-        base_url = PLACEHOLDER_BASE_URL.format(code=code)
+        base_url = PLACEHOLDER_BASE_URL
         notes.append(Note(TODO, "待办", (), f"收听网页的网址 [audio] base_url 暂用占位地址 {base_url}。"
                           "印刷二维码之前必须改成正式的 https 网址（或导入时加 --base-url）。"))
     if masthead.day is None:

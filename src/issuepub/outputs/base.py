@@ -1,6 +1,9 @@
 """The contract between the build and each output (epub, audio, qr, site).
 
-An output is a module with ``NAME`` and ``build(ctx) -> OutputResult``. It reads the model
+An output is a module with ``NAME`` and ``build(ctx) -> OutputResult``, and optionally
+``check(ctx)``, which raises ``UserError`` for any mistake in the input the output would meet:
+the build runs every chosen output's check before building anything, so a wrong QR size is
+reported at once, not after an hour of narration. It reads the model
 (``ctx.issue``) and, as data only, what earlier outputs recorded in ``ctx.manifest``; it never
 imports another output. Like Pelican's writers, outputs do not know each other.
 """

@@ -110,6 +110,13 @@ def _prune(qr_dir: Path, keep: set[str]) -> None:
             path.unlink()
 
 
+def check(ctx: BuildContext) -> None:
+    """The input checks of ``build``, run by the build before any output writes a file."""
+    level = check_level(ctx.options.qr_error_correction or ctx.issue.qr.error_correction,
+                        ctx.issue.root / "issue.toml")
+    plan(ctx.issue, level, ctx.options.qr_all)
+
+
 def build(ctx: BuildContext) -> OutputResult:
     issue = ctx.issue
     issue_toml = issue.root / "issue.toml"

@@ -1,7 +1,7 @@
 """Narration speed and memory on an issue the size of the real one (tjzbsh-2024-11b).
 
-The issue is built from the corpus text here (30 articles of its paragraphs, as the real issue
-has), or from the example issue repeated when the corpus is absent. Prints a table:
+The issue is the real one imported from the corpus text (30 articles), or the example issue's
+paragraphs repeated to the same size when the corpus is absent. Prints a table:
 
 * offline synthesis wall time at --jobs 1 and 2, against the time spent inside libespeak-ng
   itself (the orchestration overhead: processes, queueing, caching);
@@ -37,29 +37,27 @@ from issuepub.model import Issue  # noqa: E402
 
 
 def corpus_issue(root: Path) -> tuple[Issue, str]:
+    """The real issue as ``issuepub import`` makes it, or the example x12 without the corpus."""
     from support.issues import article, issue
 
-    if CORPUS.is_file():
-        lines = [ln.strip() for ln in CORPUS.read_text(encoding="utf-8").splitlines() if ln.strip()]
-        source = f"corpus {CORPUS.name}"
-    else:
-        from issuepub.sources import load_issue
+    from issuepub.sources import load_issue
 
-        example = load_issue(EXAMPLE)
-        lines = [b.text for a in example.articles for b in a.blocks if b.kind != "caption"] * 12
-        source = "example issue x12 (corpus absent)"
+    if CORPUS.is_file():
+        from issuepub.importer import import_issue_text
+
+        folder = root / "issue"
+        if not folder.is_dir():
+            import_issue_text(CORPUS, folder)
+        real = load_issue(folder)
+        total = sum(len(b.text) for a in real.articles for b in a.blocks)
+        return real, f"corpus {CORPUS.name} (imported), {len(real.articles)} articles, {total} characters"
+    example = load_issue(EXAMPLE)
+    lines = [b.text for a in example.articles for b in a.blocks if b.kind != "caption"] * 12
     total = sum(len(ln) for ln in lines)
-    groups: list[list[str]] = [[]]
-    size = 0
-    for line in lines:
-        if size >= total / 30 * len(groups) and len(groups) < 30:
-            groups.append([])
-        groups[-1].append(line)
-        size += len(line)
-    columns = ["卷首", "月读", "特别关注", "特稿", "学史明理", "国企党建", "书记好故事", "言论"]
-    articles = [article(f"a{i:02d}", group[0][:18], group[1:] or group, column=columns[i % len(columns)],
+    groups = [lines[i::30] for i in range(30)]
+    articles = [article(f"a{i:02d}", group[0][:18], group[1:] or group, column="特稿",
                         author="本刊记者") for i, group in enumerate(groups)]
-    return issue(root, articles), f"{source}, {len(articles)} articles, {total} characters"
+    return issue(root, articles), f"example issue x12 (corpus absent), {len(articles)} articles, {total} characters"
 
 
 def _rss_mb() -> tuple[float, float]:

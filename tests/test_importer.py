@@ -8,6 +8,7 @@ credit, and the start and end of the first and last sentence), not by running th
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 from pathlib import Path
@@ -17,6 +18,7 @@ import pytest
 from issuepub.build import run_build
 from issuepub.diagnostics import UserError
 from issuepub.importer import REPORT_NAME, analyse_text, import_issue_text
+from issuepub.outputs.base import BuildOptions
 from issuepub.sources import check_issue, load_issue
 from issuepub.text import split_sentences
 
@@ -406,3 +408,36 @@ def test_options_code_and_base_url(corpus, tmp_path):
         import_issue_text(corpus, tmp_path / "y", base_url="http://ting.example.cn")
     assert err.value.problems[0].code == "I005"
     assert not (tmp_path / "x").exists() and not (tmp_path / "y").exists()
+
+
+def test_imported_issue_codes_decode_from_files_and_proof(imported, tmp_path):
+    """QR codes of the real issue (every narrated article, --all): each SVG/PDF/PNG and the
+    rendered proof sheet decode to the article's URL, and the PDFs measure as configured."""
+    import pymupdf
+    from PIL import Image
+
+    from support_qr import decode, mupdf_render, page_size_mm
+
+    _, out, issue, _ = imported
+    report = run_build(out, tmp_path, only=["qr"], options=BuildOptions(qr_all=True))
+    assert not report.failures
+    manifest = json.loads(report.manifest_path.read_text(encoding="utf-8"))
+    urls = {rec["slug"]: rec["url"] for rec in manifest["articles"]}
+    coded = {rec["slug"]: rec["qr"] for rec in manifest["articles"] if "qr" in rec}
+    assert set(coded) == {a.slug for a in issue.articles if a.narrate}
+    size = issue.qr.size_mm
+    for slug, rec in coded.items():
+        files = rec["files"]
+        png = Image.open(report.out_dir / files["png"]["path"])
+        assert [t for t, _, _ in decode(png)] == [urls[slug]], slug
+        for fmt in ("pdf", "svg"):
+            render = mupdf_render(report.out_dir / files[fmt]["path"], dpi=300)
+            assert [t for t, _, _ in decode(render)] == [urls[slug]], (slug, fmt)
+        assert page_size_mm(report.out_dir / files["pdf"]["path"]) == pytest.approx((size, size), abs=0.1)
+    proof = report.out_dir / "qr-proof.pdf"
+    found = []
+    with pymupdf.open(proof) as doc:
+        pages = doc.page_count
+    for number in range(pages):
+        found += [t for t, _, _ in decode(mupdf_render(proof, dpi=300, page=number))]
+    assert sorted(found) == sorted(urls[s] for s in coded)

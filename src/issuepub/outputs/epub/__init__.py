@@ -6,6 +6,8 @@ or, when the issue has none, one drawn by ``issuepub.cover``.
 
 from __future__ import annotations
 
+from collections import OrderedDict
+
 from pathlib import Path
 
 from ebooklib import epub
@@ -63,13 +65,20 @@ def make_book(issue: Issue, *, sentences: bool = False, overlays: dict[str, str]
         from ...cover import draw_cover  # Pillow and the font load only when needed
 
         cover_bytes, cover_name = draw_cover(issue), "images/cover.png"
-    book.set_cover(cover_name, cover_bytes, create_page=False)
+    # As book.set_cover does, but with the media type given: ebooklib would otherwise guess it
+    # from the machine's /etc/mime.types (slow to read, and not the same on every machine).
+    cover_item = epub.EpubCover(file_name=cover_name)
+    cover_item.media_type = "image/png" if cover_name.endswith(".png") else "image/jpeg"
+    cover_item.content = cover_bytes
+    book.add_item(cover_item)
+    book.add_metadata(None, "meta", "", OrderedDict([("name", "cover"), ("content", "cover-img")]))
 
     cover_doc = Document("text/cover.xhtml", "封面", xhtml.cover_body(issue, "../" + cover_name), "coverpage")
     docs, toc, landmarks = documents(issue, sentences=sentences)
     items = {}
     for doc in [cover_doc] + docs:
         item = epub.EpubHtml(uid=doc.uid, file_name=doc.file_name, title=doc.title, lang=issue.language)
+        item.media_type = "application/xhtml+xml"  # not guessed (see the cover)
         item.content = f"<html><body>{doc.body}</body></html>"
         item.add_link(href="../" + CSS_HREF, rel="stylesheet", type="text/css")
         if overlays and doc.uid in overlays:

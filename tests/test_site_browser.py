@@ -86,6 +86,20 @@ def require_browser() -> str:
     return executable
 
 
+def _fontconfig(tmp_path: Path) -> dict[str, str]:
+    """Environment that lets Chromium find the Noto Sans CJK font shipped on PyPI, so the
+    screenshots show Chinese text, not boxes, on a machine without CJK system fonts."""
+    from issuepub.fonts import cjk_font_path
+
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
+        f'  <dir>{cjk_font_path().parent}</dir>\n  <cachedir>{tmp_path / "fc-cache"}</cachedir>\n'
+        '</fontconfig>\n', encoding="utf-8")
+    return {**os.environ, "FONTCONFIG_FILE": str(conf)}
+
+
 @pytest.fixture
 def browser(tmp_path):
     executable = require_browser()
@@ -95,6 +109,7 @@ def browser(tmp_path):
         context = p.chromium.launch_persistent_context(
             str(tmp_path / "profile"),  # a fresh user-data-dir
             executable_path=executable, headless=True, args=CHROMIUM_FLAGS,
+            env=_fontconfig(tmp_path),
             viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
             locale="zh-CN",
         )

@@ -202,10 +202,22 @@ def _frame(header: dict, payload: bytes = b"") -> bytes:
     return struct.pack(">II", len(head), len(payload)) + head + payload
 
 
+def _widen_pipe(fd: int) -> None:
+    """Let one chunk's whole answer (~0.5 MB of PCM) sit in the pipe, so the worker goes on to
+    the next request while the parent is still reading, instead of waiting on a 64 KB pipe."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(fd, getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError):
+        pass  # not Linux, or above the system's pipe-max-size: only slower
+
+
 def worker_main(argv: list[str]) -> int:
     """Serve synthesis requests from stdin: ``python -m …engines.offline RATE VOLUME PITCH``."""
     rate, volume, pitch = (int(v) for v in argv)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    _widen_pipe(stdout.fileno())
     espeak = Espeak.get()
     espeak.configure(rate, volume, pitch)
     while True:
@@ -221,7 +233,9 @@ def worker_main(argv: list[str]) -> int:
                       "marks": [[m.start_char, m.end_char, m.start, m.end] for m in marks]}
         except EngineError as error:
             pcm, header = b"", {"ok": False, "error": str(error)}
-        stdout.write(_frame(header, pcm))
+        head = json.dumps(header, ensure_ascii=False).encode("utf-8")
+        stdout.write(struct.pack(">II", len(head), len(pcm)) + head)
+        stdout.write(pcm)  # not joined to the header: no copy of the audio
         stdout.flush()
 
 

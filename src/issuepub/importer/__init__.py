@@ -8,7 +8,6 @@ below are the only places that read and write files.
 
 from __future__ import annotations
 
-import re
 import shutil
 import tomllib
 from dataclasses import dataclass, field
@@ -16,7 +15,7 @@ from pathlib import Path
 
 from ..diagnostics import Problem, UserError
 from ..fsutil import atomic_write_bytes, atomic_write_text
-from ..sources.loader import CODE_RE, SLUG_RE, read_text
+from ..sources.loader import BASE_URL_RE, CODE_RE, SLUG_RE, read_text
 from .analyse import analyse_text
 from .draft import DOUBT, MISMATCH, REPAIR, TODO, Dest
 from .lines import split_lines
@@ -25,8 +24,6 @@ from .report import REPORT_NAME, render_report
 from .tomledit import TomlEditError, insert_article
 from .writer import ARTICLE_DIR, render_article, render_files, write_folder
 
-# The loader's rule for [audio] base_url (S019), checked before anything is written.
-BASE_URL_RE = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~/-]*)?$")
 
 __all__ = ["import_issue_text", "import_markdown_article", "analyse_text", "ImportResult",
            "ArticleImportResult", "REPORT_NAME"]

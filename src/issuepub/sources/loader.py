@@ -63,6 +63,7 @@ CN_RE = re.compile(r"^\d{2}-\d{4}/[A-Z0-9]{1,4}$")
 RATE_RE = re.compile(r"^[+-]\d{1,3}%$")
 PITCH_RE = re.compile(r"^[+-]\d{1,3}Hz$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+BASE_URL_RE = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~/-]*)?$")  # S019
 
 
 def issn_is_valid(issn: str) -> bool:
@@ -271,7 +272,7 @@ def check_issue(root: Path) -> tuple[Issue | None, list[Problem]]:
 
     base_url = aud.get("base_url")
     if isinstance(base_url, str):
-        if not re.match(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~/-]*)?$", base_url):
+        if not BASE_URL_RE.match(base_url):
             bad("S019", "audio", "base_url",
                 f"音频网址“{base_url}”必须以 https:// 开头，且只含域名和路径。",
                 "二维码印在纸上要长期有效，请写 https 网址，例如 https://ting.example.cn（越短，二维码越小越好扫）。")

@@ -99,7 +99,7 @@ def child(args) -> dict:
         own, kids = _rss_mb()
         return {"wall": wall, "failures": len(result.failures), "rss": own, "child_rss": kids,
                 "audio_seconds": sum(r["duration"] for r in result.articles.values()),
-                "articles": len(result.articles), "engine_seconds": result.record["engine_seconds"]}
+                "articles": len(result.articles), "engine_seconds": result.run["engine_seconds"]}
     options = BuildOptions(tts=args.tts, jobs=args.jobs)
     service = None
     if args.tts == "edge":

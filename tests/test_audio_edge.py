@@ -73,7 +73,7 @@ def test_edge_files_are_final_audio(clean_build):
         cues = parse_vtt((out / rec["subtitles"]["path"]).read_text(encoding="utf-8"))
         assert abs(cues[-1][1] - duration) <= 0.1
         assert not ID3(mp3).getall("COMM")  # no proof note on production audio
-    assert result.record["final"] is True and result.record["settings"]["jobs"] == 3
+    assert result.record["final"] is True and result.run["jobs"] == 3
 
 
 def test_sentence_boundaries_time_the_sentences(clean_build):
@@ -102,14 +102,14 @@ def test_403_at_the_handshake_is_retried(tmp_path):
         _, result = _build(tmp_path, service, jobs=1)
     assert not result.failures and len(result.articles) == 2
     assert service.stats.forbidden == 2
-    assert result.record["cache"]["retries"] == 1
+    assert result.run["cache"]["retries"] == 1
 
 
 def test_a_connection_dropped_mid_stream_is_not_taken_as_audio(tmp_path, clean_build):
     with EdgeStandin(drop=1) as service:
         iss, result = _build(tmp_path, service, jobs=1)
     assert service.stats.dropped == 1
-    assert not result.failures and result.record["cache"]["retries"] == 1
+    assert not result.failures and result.run["cache"]["retries"] == 1
     # the retried chunk is whole: the article is as long as in the fault-free build
     _, clean, _, clean_out = clean_build
     for slug, rec in result.articles.items():
@@ -120,7 +120,7 @@ def test_a_turn_without_audio_is_retried(tmp_path):
     with EdgeStandin(no_audio=1) as service:
         _, result = _build(tmp_path, service, jobs=2)
     assert service.stats.silent == 1
-    assert not result.failures and result.record["cache"]["retries"] == 1
+    assert not result.failures and result.run["cache"]["retries"] == 1
 
 
 def test_slow_answers_are_waited_for(tmp_path):

@@ -48,3 +48,38 @@ def test_the_example_issue_is_narrated_and_rebuilt_from_cache(tmp_path):
     assert not again.failures and calls == []
     manifest2 = json.loads(again.manifest_path.read_text(encoding="utf-8"))
     assert [r.get("audio") for r in manifest2["articles"]] == [r.get("audio") for r in manifest["articles"]]
+
+
+def test_two_clean_builds_give_the_same_bytes(tmp_path):
+    """Same sources and settings -> byte-identical MP3s, subtitles, EPUBs and manifest, even
+    from empty caches with different --jobs (espeak's carried-over state would otherwise make
+    each chunk depend on what its worker said before)."""
+    first = run_build(EXAMPLE, tmp_path / "a", options=BuildOptions(tts="offline", jobs=1,
+                                                                     read_aloud=True))
+    second = run_build(EXAMPLE, tmp_path / "b", options=BuildOptions(tts="offline", jobs=2,
+                                                                      read_aloud=True))
+    assert not first.failures and not second.failures
+    files = sorted(p.relative_to(first.out_dir) for p in first.out_dir.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(second.out_dir) for p in second.out_dir.rglob("*") if p.is_file())
+    assert any(p.suffix == ".mp3" for p in files)
+    different = [str(p) for p in files
+                 if (first.out_dir / p).read_bytes() != (second.out_dir / p).read_bytes()]
+    assert different == []
+
+
+def test_the_offline_voice_does_not_depend_on_what_it_said_before():
+    import asyncio
+
+    from issuepub.model import AudioSettings
+
+    async def speak(texts):
+        engine = OfflineEngine(AudioSettings())
+        await engine.start(1)
+        try:
+            return [(await engine.synthesize(t)).audio for t in texts]
+        finally:
+            await engine.close()
+
+    text = "去年冬天，一场大雪让老旧小区的坡道结了冰。"
+    alone, after = asyncio.run(speak([text])), asyncio.run(speak(["楼门口就是我们的主战场！", text, text]))
+    assert alone[0] == after[1] == after[2]

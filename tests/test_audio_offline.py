@@ -61,8 +61,8 @@ def test_records_describe_the_files(built):
     by_slug = {r["slug"]: r for r in manifest["articles"]}
     assert "audio" in by_slug["shangquan"] and "audio" not in by_slug["xinxi"]
     assert result.record["final"] is False
-    assert result.record["cache"]["misses"] == len(set(calls)) > 0
-    assert result.record["cache"]["hits"] == 0
+    assert result.run["cache"]["misses"] == len(set(calls)) > 0
+    assert result.run["cache"]["hits"] == 0
     assert "离线试听版" in result.summary[0]
 
 
@@ -156,7 +156,7 @@ def test_an_unchanged_rebuild_synthesises_nothing(built):
         result, _ = build_audio(iss, root / "build", manifest, tts="offline", jobs=2)
     assert calls == []
     assert result.articles == first.articles
-    assert result.record["counts"]["reused"] == 2
+    assert result.run["counts"]["reused"] == 2
 
 
 def test_editing_one_paragraph_resynthesises_only_that_paragraph(built):
@@ -173,9 +173,9 @@ def test_editing_one_paragraph_resynthesises_only_that_paragraph(built):
     assert calls == ["每个网格三十到五十户，办结率达到百分之九十七。"]
     assert result.articles["juanshou"] == first.articles["juanshou"]  # not even re-assembled
     assert result.articles["shangquan"]["sha256"] != first.articles["shangquan"]["sha256"]
-    counts = result.record["counts"]
+    counts = result.run["counts"]
     assert (counts["built"], counts["reused"], counts["failed"]) == (1, 1, 0)
-    assert result.record["cache"]["misses"] == 1
+    assert result.run["cache"]["misses"] == 1
 
 
 def test_a_failing_article_is_reported_and_the_others_finish(tmp_path, monkeypatch):
@@ -189,7 +189,7 @@ def test_a_failing_article_is_reported_and_the_others_finish(tmp_path, monkeypat
     assert "《党建联盟聚合力》" in result.failures[0] and "第 2 篇" in result.failures[0]
     assert "模拟故障" in result.failures[0] and "3 次" in result.failures[0]
     assert sum("办结率" in c for c in calls) == 3
-    assert result.record["counts"]["failed"] == 1
+    assert result.run["counts"]["failed"] == 1
     assert not (tmp_path / "build" / iss.id / "audio" / "02-shangquan.mp3").exists()
 
 
@@ -200,8 +200,8 @@ def test_transient_errors_are_retried(tmp_path, monkeypatch):
     with watched(OfflineEngine, fail=lambda text, n: "暂时故障" if n <= 2 else None) as calls:
         result, _ = build_audio(iss, tmp_path / "build", tts="offline", jobs=1)
     assert not result.failures and list(result.articles) == ["a"]
-    assert result.record["cache"]["retries"] == 2
-    assert len(calls) == result.record["cache"]["misses"] + 2
+    assert result.run["cache"]["retries"] == 2
+    assert len(calls) == result.run["cache"]["misses"] + 2
 
 
 def test_backoff_grows_exponentially_with_jitter():

@@ -48,3 +48,6 @@ class OutputResult:
     failures: list[str] = field(default_factory=list)
     # One line for the final summary, e.g. "EPUB: build/x/x.epub (1.2 MB)".
     summary: list[str] = field(default_factory=list)
+    # This run's statistics (cache hits, retries, time): shown and tested, never written to
+    # the manifest, which must be the same bytes for the same sources and settings.
+    run: dict[str, Any] = field(default_factory=dict)

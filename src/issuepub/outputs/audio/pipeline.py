@@ -352,14 +352,17 @@ async def run(ctx: BuildContext) -> OutputResult:
         "final": engine.final,
         "settings": {
             "rate": issue.audio.rate, "volume": issue.audio.volume, "pitch": issue.audio.pitch,
-            "pronunciations": len(issue.audio.pronunciations), "jobs": jobs,
+            "pronunciations": len(issue.audio.pronunciations),
             "loudness_lufs": TARGET_LUFS, "true_peak_dbtp": PEAK_LIMIT_DBTP,
             "bitrate": BITRATE, "sample_rate": OUTPUT_RATE,
         },
-        "counts": {"narrated": len(plans), "built": stats.built, "reused": stats.reused,
-                   "failed": stats.failed, "chunks": len(stats.keys)},
-        "cache": {"path": os.path.relpath(cache_dir, ctx.out_dir), "hits": stats.hits,
-                  "misses": stats.misses, "retries": stats.retries},
+        "counts": {"narrated": len(plans), "chunks": len(stats.keys)},
+        "cache": {"path": os.path.relpath(cache_dir, ctx.out_dir)},
+    }
+    result.run = {
+        "jobs": jobs,
+        "counts": {"built": stats.built, "reused": stats.reused, "failed": stats.failed},
+        "cache": {"hits": stats.hits, "misses": stats.misses, "retries": stats.retries},
         "engine_seconds": round(stats.engine_seconds, 3),
     }
     proof = "" if engine.final else "，离线试听版，非正式音频"

@@ -53,6 +53,9 @@ RESPELLINGS: dict[str, str] = {
 # Erhua words (哪儿, 大伙儿) hit the missing r5; 而 has exactly the sound of 儿 as a syllable.
 RESPELLINGS.update({"儿": "而", "兒": "而"})
 RESPELL_REVISION = 1  # bump when RESPELLINGS changes: it is part of the cache key
+# Bump when the way a chunk is synthesised changes its audio (2: every chunk from one fixed
+# espeak state, see worker_main); part of the cache key.
+SYNTHESIS_REVISION = 2
 
 
 def respell(text: str) -> tuple[str, list[int]]:
@@ -213,30 +216,99 @@ def _widen_pipe(fd: int) -> None:
         pass  # not Linux, or above the system's pipe-max-size: only slower
 
 
+def _answer(espeak: "Espeak", text: str, stdout) -> None:
+    try:
+        pcm, marks, seconds = espeak.synthesize(text)
+        header = {"ok": True, "sample_rate": espeak.sample_rate, "seconds": seconds,
+                  "marks": [[m.start_char, m.end_char, m.start, m.end] for m in marks]}
+    except EngineError as error:
+        pcm, header = b"", {"ok": False, "error": str(error)}
+    head = json.dumps(header, ensure_ascii=False).encode("utf-8")
+    stdout.write(struct.pack(">II", len(head), len(pcm)) + head)
+    stdout.write(pcm)  # not joined to the header: no copy of the audio
+    stdout.flush()
+
+
 def worker_main(argv: list[str]) -> int:
-    """Serve synthesis requests from stdin: ``python -m …engines.offline RATE VOLUME PITCH``."""
+    """Serve synthesis requests from stdin: ``python -m …engines.offline RATE VOLUME PITCH``.
+
+    libespeak-ng keeps state from one utterance to the next (its pitch flutter and wave phase
+    live in static variables that nothing resets), so the same text comes out slightly
+    different depending on what was said before, and a clean build would not reproduce the
+    last one. Each request is therefore synthesised in a child forked from this process, which
+    has initialised espeak and spoken one fixed sentence, then nothing else: every chunk starts
+    from the same state. The next child is forked while the current one speaks.
+    """
     rate, volume, pitch = (int(v) for v in argv)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     _widen_pipe(stdout.fileno())
     espeak = Espeak.get()
     espeak.configure(rate, volume, pitch)
+    if not hasattr(os, "fork"):  # not POSIX: correct audio, only not reproducible
+        while (text := _read_request(stdin)) is not None:
+            _answer(espeak, text, stdout)
+        return 0
+    import gc
+    import signal
+
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished children
+    # One utterance first: every child then starts from this same state, with espeak's
+    # buffers already grown, instead of paying for first-use allocations on every chunk.
+    espeak.synthesize(WARM_UP)
+    gc.collect()
+    gc.freeze()  # children then leave the pages of these objects shared
+    spare = _fork_speaker(espeak, stdout)
     while True:
-        prefix = stdin.read(8)
-        if len(prefix) < 8:
+        text = _read_request(stdin)
+        request_w, done_r = spare
+        if text is None:
+            os.close(request_w)  # the spare sees no request and exits
+            os.close(done_r)
             return 0
-        head_len, payload_len = struct.unpack(">II", prefix)
-        request = json.loads(stdin.read(head_len))
-        text = stdin.read(payload_len).decode("utf-8") if payload_len else request.get("text", "")
+        os.write(request_w, text.encode("utf-8"))
+        os.close(request_w)
+        spare = _fork_speaker(espeak, stdout)  # while the current one speaks
+        finished = os.read(done_r, 1)
+        os.close(done_r)
+        if not finished:  # it died before answering
+            _answer_error(stdout, "离线语音引擎在合成时意外退出。")
+
+
+WARM_UP = "一二三四五六七八九十，这是离线语音的预热句子。"
+
+
+def _read_request(stdin) -> str | None:
+    prefix = stdin.read(8)
+    if len(prefix) < 8:
+        return None
+    head_len, payload_len = struct.unpack(">II", prefix)
+    request = json.loads(stdin.read(head_len))
+    return stdin.read(payload_len).decode("utf-8") if payload_len else request.get("text", "")
+
+
+def _fork_speaker(espeak: "Espeak", stdout) -> tuple[int, int]:
+    """A child that waits for one text, answers it on ``stdout``, says so on a pipe and exits.
+    Returns the parent's ends: (write the text, then close; read one byte when answered)."""
+    request_r, request_w = os.pipe()
+    done_r, done_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        status = 1
         try:
-            pcm, marks, seconds = espeak.synthesize(text)
-            header = {"ok": True, "sample_rate": espeak.sample_rate, "seconds": seconds,
-                      "marks": [[m.start_char, m.end_char, m.start, m.end] for m in marks]}
-        except EngineError as error:
-            pcm, header = b"", {"ok": False, "error": str(error)}
-        head = json.dumps(header, ensure_ascii=False).encode("utf-8")
-        stdout.write(struct.pack(">II", len(head), len(pcm)) + head)
-        stdout.write(pcm)  # not joined to the header: no copy of the audio
-        stdout.flush()
+            os.close(request_w)
+            os.close(done_r)
+            chunks = []
+            while piece := os.read(request_r, 65536):
+                chunks.append(piece)
+            if chunks:
+                _answer(espeak, b"".join(chunks).decode("utf-8"), stdout)
+                os.write(done_w, b"1")
+            status = 0
+        finally:
+            os._exit(status)
+    os.close(request_r)
+    os.close(done_w)
+    return request_w, done_r
 
 
 class _Worker:
@@ -310,7 +382,7 @@ class OfflineEngine(Engine):
         return self._version
 
     def identity(self) -> dict:
-        return {**super().identity(), "respell": RESPELL_REVISION}
+        return {**super().identity(), "respell": RESPELL_REVISION, "synthesis": SYNTHESIS_REVISION}
 
     def default_jobs(self) -> int:
         return max(1, os.cpu_count() or 1)

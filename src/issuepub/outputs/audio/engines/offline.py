@@ -274,6 +274,12 @@ def worker_main(argv: list[str]) -> int:
             _answer_error(stdout, "离线语音引擎在合成时意外退出。")
 
 
+def _answer_error(stdout, message: str) -> None:
+    head = json.dumps({"ok": False, "error": message}, ensure_ascii=False).encode("utf-8")
+    stdout.write(struct.pack(">II", len(head), 0) + head)
+    stdout.flush()
+
+
 WARM_UP = "一二三四五六七八九十，这是离线语音的预热句子。"
 
 

@@ -65,6 +65,11 @@ def test_two_clean_builds_give_the_same_bytes(tmp_path):
     different = [str(p) for p in files
                  if (first.out_dir / p).read_bytes() != (second.out_dir / p).read_bytes()]
     assert different == []
+    # and a rebuild over the first one, everything taken from the cache, changes nothing
+    before = {p: (first.out_dir / p).read_bytes() for p in files}
+    again = run_build(EXAMPLE, tmp_path / "a", options=BuildOptions(tts="offline", read_aloud=True))
+    assert not again.failures
+    assert [str(p) for p in files if (first.out_dir / p).read_bytes() != before[p]] == []
 
 
 def test_the_offline_voice_does_not_depend_on_what_it_said_before():

@@ -17,7 +17,7 @@ import json
 import os
 import random
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +80,6 @@ class Stats:
     built: int = 0
     reused: int = 0
     failed: int = 0
-    keys: set[str] = field(default_factory=set)
 
 
 def _cover_digest(cover: Path | None) -> str | None:
@@ -178,7 +177,6 @@ class ChunkSupply:
         return self._inflight[key]
 
     async def _obtain(self, key: str, text: str) -> None:
-        self.stats.keys.add(key)
         if self.cache.has(key):
             self.stats.hits += 1
             return
@@ -356,7 +354,7 @@ async def run(ctx: BuildContext) -> OutputResult:
             "loudness_lufs": TARGET_LUFS, "true_peak_dbtp": PEAK_LIMIT_DBTP,
             "bitrate": BITRATE, "sample_rate": OUTPUT_RATE,
         },
-        "counts": {"narrated": len(plans), "chunks": len(stats.keys)},
+        "counts": {"narrated": len(plans), "chunks": len({k for p in plans for k in p.keys})},
         "cache": {"path": os.path.relpath(cache_dir, ctx.out_dir)},
     }
     result.run = {

@@ -88,3 +88,21 @@ def test_the_offline_voice_does_not_depend_on_what_it_said_before():
     text = "去年冬天，一场大雪让老旧小区的坡道结了冰。"
     alone, after = asyncio.run(speak([text])), asyncio.run(speak(["楼门口就是我们的主战场！", text, text]))
     assert alone[0] == after[1] == after[2]
+
+
+def test_the_synthesiser_state_can_be_pinned_in_this_library():
+    """Reproducible offline audio rests on finding espeak's state variables in its symbol
+    table; a libespeak-ng without one (or with other names) must fail here, not silently."""
+    import espeakng_loader
+
+    from issuepub.outputs.audio.engines.offline import STATE_VARIABLES, Espeak, state_regions
+
+    regions = state_regions(espeakng_loader.get_library_path())
+    assert len(regions) >= len(STATE_VARIABLES)
+    assert all(0 < size <= 64 * 1024 for _, size in regions)
+    espeak = Espeak.get()
+    assert espeak.pin_state()
+    first = espeak.synthesize("同一句话，无论前面说过什么。")[0]
+    espeak.synthesize("楼门口就是我们的主战场！")
+    assert espeak.synthesize("同一句话，无论前面说过什么。")[0] == first
+    espeak.unpin_state()  # leave the shared instance as other tests expect it

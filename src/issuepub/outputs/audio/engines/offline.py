@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import ctypes
+import functools
 import json
 import os
 import struct
@@ -53,9 +54,9 @@ RESPELLINGS: dict[str, str] = {
 # Erhua words (哪儿, 大伙儿) hit the missing r5; 而 has exactly the sound of 儿 as a syllable.
 RESPELLINGS.update({"儿": "而", "兒": "而"})
 RESPELL_REVISION = 1  # bump when RESPELLINGS changes: it is part of the cache key
-# Bump when the way a chunk is synthesised changes its audio (2: every chunk from one fixed
-# espeak state, see worker_main); part of the cache key.
-SYNTHESIS_REVISION = 2
+# Bump when the way a chunk is synthesised changes its audio (3: every chunk from one pinned
+# espeak state, see Espeak.pin_state); part of the cache key.
+SYNTHESIS_REVISION = 3
 
 
 def respell(text: str) -> tuple[str, list[int]]:
@@ -67,6 +68,70 @@ def respell(text: str) -> tuple[str, list[int]]:
         out.append(piece)
         index.extend([i] * len(piece))
     return "".join(out), index
+
+
+# libespeak-ng 1.52's static variables that carry synthesis state from one utterance to the
+# next (found by comparing its .data and .bss before and after utterances). Only plain values
+# and buffers that every utterance rebuilds are listed; pointers to its heap are not touched.
+# Function statics carry a numeric suffix in the symbol table (Flutter_ix.5965): matched by
+# the name before it. tests/test_audio_example.py checks that this list is enough.
+STATE_VARIABLES = frozenset("""
+    Flutter_ix amp_inc amp_ix amplitude2 any_stressed_words cbytes clause_start_char
+    clause_start_word count_characters count_samples count_sentences count_words cycle_count
+    cycle_samples echo_buf echo_complete echo_head echo_tail h_switch_sign harm_inc harmspect
+    hf_factor hspect hswitch ix last_amp_cmd last_pitch_cmd maxh maxh2 modulation_type
+    n_ph_list2 peak_harmonic peak_height phaseinc phoneme_tab_number pre_pause
+    samplecount_start sourceix speak_missing_thousands syllable_end syllable_start wcmdq_head
+    wcmdq_tail wdata word_count
+""".split())
+
+
+def _elf_objects(path: str) -> dict[str, list[tuple[int, int]]]:
+    """Data symbols of an ELF64 little-endian shared library: name -> [(offset, size)]."""
+    with open(path, "rb") as fh:
+        data = fh.read()
+    if data[:4] != b"\x7fELF" or data[4] != 2 or data[5] != 1:
+        raise ValueError("not an ELF64 little-endian file")
+    shoff, = struct.unpack_from("<Q", data, 0x28)
+    shentsize, shnum = struct.unpack_from("<HH", data, 0x3A)
+    sections = [struct.unpack_from("<IIQQQQIIQQ", data, shoff + i * shentsize) for i in range(shnum)]
+    symtab = next((sh for sh in sections if sh[1] == 2), None)  # SHT_SYMTAB
+    if symtab is None:
+        raise ValueError("no symbol table (stripped library)")
+    strtab = sections[symtab[6]]
+    objects: dict[str, list[tuple[int, int]]] = {}
+    for offset in range(symtab[4], symtab[4] + symtab[5], 24):
+        name_at, info, _, shndx, value, size = struct.unpack_from("<IBBHQQ", data, offset)
+        if info & 0xF != 1 or not size or shndx == 0:  # STT_OBJECT, defined
+            continue
+        start = strtab[4] + name_at
+        name = data[start:data.index(b"\0", start)].decode("ascii", "replace")
+        objects.setdefault(name.split(".")[0], []).append((value, size))
+    return objects
+
+
+def _load_address(path: str) -> int:
+    real = os.path.realpath(path)
+    with open("/proc/self/maps", encoding="utf-8", errors="replace") as fh:
+        starts = [int(line.split("-", 1)[0], 16) for line in fh if line.rstrip().endswith(real)]
+    if not starts:
+        raise ValueError("library not mapped")
+    return min(starts)
+
+
+def state_regions(path: str) -> list[tuple[int, int]]:
+    """(address, size) in this process of every variable in ``STATE_VARIABLES``."""
+    objects = _elf_objects(path)
+    missing = STATE_VARIABLES - objects.keys()
+    if missing:
+        raise KeyError(", ".join(sorted(missing)))
+    base = _load_address(path)
+    return [(base + offset, size) for name in sorted(STATE_VARIABLES) for offset, size in objects[name]]
+
+
+@functools.lru_cache(maxsize=1)
+def _libc() -> ctypes.CDLL:
+    return ctypes.CDLL(None)  # the process's C library, whose rand() espeak's noise uses
 
 
 class _EventId(ctypes.Union):
@@ -128,6 +193,7 @@ class Espeak:
         self.version = self.lib.espeak_Info(None).decode()
         self._pcm = bytearray()
         self._events: list[tuple[int, int, int]] = []
+        self._pinned: list[tuple[int, bytes]] = []  # see pin_state
         self._callback = _CALLBACK(self._on_audio)  # kept referenced while the library lives
         self.lib.espeak_SetSynthCallback(self._callback)
 
@@ -137,6 +203,34 @@ class Espeak:
             if cls._instance is None:
                 cls._instance = Espeak()
             return cls._instance
+
+    def pin_state(self) -> bool:
+        """Start every later utterance from the synthesiser state as it is now.
+
+        libespeak-ng keeps state from one utterance to the next in static variables (pitch
+        flutter phase, echo buffer, wave phase, queue positions; see ``STATE_VARIABLES``), so
+        the same text comes out slightly different depending on what was said before, and a
+        clean build would not reproduce the last one. Their bytes are saved here and written
+        back before each utterance (and libc's rand() reseeded for the breath noise). Needs the
+        library's symbol table; False when it cannot be read.
+        """
+        import espeakng_loader
+
+        try:
+            regions = state_regions(espeakng_loader.get_library_path())
+        except (OSError, ValueError, KeyError):
+            return False
+        self._pinned = [(address, ctypes.string_at(address, size)) for address, size in regions]
+        return True
+
+    def unpin_state(self) -> None:
+        self._pinned = []
+
+    def _restore_state(self) -> None:
+        if self._pinned:
+            for address, data in self._pinned:
+                ctypes.memmove(address, data, len(data))
+            _libc().srand(1)
 
     def _on_audio(self, wav, numsamples, events) -> int:
         if wav and numsamples > 0:
@@ -164,6 +258,7 @@ class Espeak:
         with self.lock:
             self._pcm = bytearray()
             self._events = []
+            self._restore_state()
             started = time.perf_counter()
             status = self.lib.espeak_Synth(data, len(data) + 1, 0, 1, 0,
                                            _CHARS_UTF8 | _PHONEMES, None, None)
@@ -232,52 +327,21 @@ def _answer(espeak: "Espeak", text: str, stdout) -> None:
 def worker_main(argv: list[str]) -> int:
     """Serve synthesis requests from stdin: ``python -m …engines.offline RATE VOLUME PITCH``.
 
-    libespeak-ng keeps state from one utterance to the next (its pitch flutter and wave phase
-    live in static variables that nothing resets), so the same text comes out slightly
-    different depending on what was said before, and a clean build would not reproduce the
-    last one. Each request is therefore synthesised in a child forked from this process, which
-    has initialised espeak and spoken one fixed sentence, then nothing else: every chunk starts
-    from the same state. The next child is forked while the current one speaks.
+    Every chunk starts from one pinned synthesiser state (``Espeak.pin_state``), so a clean
+    build reproduces the last one byte for byte whatever the order and the worker a chunk
+    lands on. A library without a symbol table cannot be pinned: its audio is still right,
+    only not reproducible (tests/test_audio_example.py would fail on it).
     """
     rate, volume, pitch = (int(v) for v in argv)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     _widen_pipe(stdout.fileno())
     espeak = Espeak.get()
     espeak.configure(rate, volume, pitch)
-    if not hasattr(os, "fork"):  # not POSIX: correct audio, only not reproducible
-        while (text := _read_request(stdin)) is not None:
-            _answer(espeak, text, stdout)
-        return 0
-    import gc
-    import signal
-
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished children
-    # One utterance first: every child then starts from this same state, with espeak's
-    # buffers already grown, instead of paying for first-use allocations on every chunk.
-    espeak.synthesize(WARM_UP)
-    gc.collect()
-    gc.freeze()  # children then leave the pages of these objects shared
-    spare = _fork_speaker(espeak, stdout)
-    while True:
-        text = _read_request(stdin)
-        request_w, done_r = spare
-        if text is None:
-            os.close(request_w)  # the spare sees no request and exits
-            os.close(done_r)
-            return 0
-        os.write(request_w, text.encode("utf-8"))
-        os.close(request_w)
-        spare = _fork_speaker(espeak, stdout)  # while the current one speaks
-        finished = os.read(done_r, 1)
-        os.close(done_r)
-        if not finished:  # it died before answering
-            _answer_error(stdout, "离线语音引擎在合成时意外退出。")
-
-
-def _answer_error(stdout, message: str) -> None:
-    head = json.dumps({"ok": False, "error": message}, ensure_ascii=False).encode("utf-8")
-    stdout.write(struct.pack(">II", len(head), 0) + head)
-    stdout.flush()
+    espeak.synthesize(WARM_UP)  # the pinned state then has espeak's buffers grown
+    espeak.pin_state()
+    while (text := _read_request(stdin)) is not None:
+        _answer(espeak, text, stdout)
+    return 0
 
 
 WARM_UP = "一二三四五六七八九十，这是离线语音的预热句子。"
@@ -290,31 +354,6 @@ def _read_request(stdin) -> str | None:
     head_len, payload_len = struct.unpack(">II", prefix)
     request = json.loads(stdin.read(head_len))
     return stdin.read(payload_len).decode("utf-8") if payload_len else request.get("text", "")
-
-
-def _fork_speaker(espeak: "Espeak", stdout) -> tuple[int, int]:
-    """A child that waits for one text, answers it on ``stdout``, says so on a pipe and exits.
-    Returns the parent's ends: (write the text, then close; read one byte when answered)."""
-    request_r, request_w = os.pipe()
-    done_r, done_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        status = 1
-        try:
-            os.close(request_w)
-            os.close(done_r)
-            chunks = []
-            while piece := os.read(request_r, 65536):
-                chunks.append(piece)
-            if chunks:
-                _answer(espeak, b"".join(chunks).decode("utf-8"), stdout)
-                os.write(done_w, b"1")
-            status = 0
-        finally:
-            os._exit(status)
-    os.close(request_r)
-    os.close(done_w)
-    return request_w, done_r
 
 
 class _Worker:

@@ -97,10 +97,10 @@ def test_the_synthesiser_state_can_be_pinned_in_this_library():
 
     from issuepub.outputs.audio.engines.offline import STATE_VARIABLES, Espeak, state_regions
 
+    espeak = Espeak.get()  # loads the library
     regions = state_regions(espeakng_loader.get_library_path())
     assert len(regions) >= len(STATE_VARIABLES)
     assert all(0 < size <= 64 * 1024 for _, size in regions)
-    espeak = Espeak.get()
     assert espeak.pin_state()
     first = espeak.synthesize("同一句话，无论前面说过什么。")[0]
     espeak.synthesize("楼门口就是我们的主战场！")

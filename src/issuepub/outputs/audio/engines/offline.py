@@ -205,7 +205,7 @@ class Espeak:
             return cls._instance
 
     def pin_state(self) -> bool:
-        """Start every later utterance from the synthesiser state as it is now.
+        """Start every later utterance from the state after one fixed utterance (``WARM_UP``).
 
         libespeak-ng keeps state from one utterance to the next in static variables (pitch
         flutter phase, echo buffer, wave phase, queue positions; see ``STATE_VARIABLES``), so
@@ -220,6 +220,11 @@ class Espeak:
             regions = state_regions(espeakng_loader.get_library_path())
         except (OSError, ValueError, KeyError):
             return False
+        # Pinned after an utterance, never before the first: some of these variables (the
+        # harmonic spectrum, the pitch envelope in wdata) point at espeak's tables only once
+        # it has spoken, and writing their initial values back would break it.
+        self._pinned = []
+        self.synthesize(WARM_UP)
         self._pinned = [(address, ctypes.string_at(address, size)) for address, size in regions]
         return True
 
@@ -337,7 +342,6 @@ def worker_main(argv: list[str]) -> int:
     _widen_pipe(stdout.fileno())
     espeak = Espeak.get()
     espeak.configure(rate, volume, pitch)
-    espeak.synthesize(WARM_UP)  # the pinned state then has espeak's buffers grown
     espeak.pin_state()
     while (text := _read_request(stdin)) is not None:
         _answer(espeak, text, stdout)

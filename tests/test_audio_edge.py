@@ -8,8 +8,9 @@ import pytest
 from mutagen.id3 import ID3
 from support.edge_standin import EdgeStandin
 from support.issues import article, build_audio, issue, short_issue
-from support.media import decoded_seconds, ebur128, parse_vtt
+from support.media import decoded_seconds, ebur128, parse_vtt, picture_difference
 
+from issuepub.cover import draw_cover
 from issuepub.model import AudioSettings
 from issuepub.outputs.audio import pipeline
 from issuepub.outputs.audio.engines import edge
@@ -62,6 +63,8 @@ def test_requests_carry_the_issue_settings(clean_build):
 
 def test_edge_files_are_final_audio(clean_build):
     iss, result, _, out = clean_build
+    assert iss.cover is None
+    drawn = draw_cover(iss)
     for a in iss.articles:
         rec = result.articles[a.slug]
         assert (rec["engine"], rec["voice"], rec["final"]) == ("edge", "zh-CN-XiaoxiaoNeural", True)
@@ -72,7 +75,17 @@ def test_edge_files_are_final_audio(clean_build):
         duration = decoded_seconds(mp3)
         cues = parse_vtt((out / rec["subtitles"]["path"]).read_text(encoding="utf-8"))
         assert abs(cues[-1][1] - duration) <= 0.1
-        assert not ID3(mp3).getall("COMM")  # no proof note on production audio
+        tags = ID3(mp3)
+        assert tags.version[:2] == (2, 4)
+        assert not tags.getall("COMM")  # no proof note on production audio
+        assert str(tags["TIT2"]) == a.title and str(tags["TPE1"]) == a.author
+        assert str(tags["TALB"]) == iss.title
+        assert str(tags["TRCK"]) == f"{iss.articles.index(a) + 1}/{len(iss.articles)}"
+        assert str(tags["TCON"]) == "Speech" and str(tags["TLAN"]) in ("chi", "zho")
+        assert tags["WOAS"].url == iss.article_url(a)
+        # no cover file: the MP3s carry the cover drawn from the issue, as the EPUB does
+        fmt, width, difference = picture_difference(tags.getall("APIC")[0].data, drawn)
+        assert fmt == "JPEG" and width <= 600 and difference < 4
     assert result.record["final"] is True and result.run["jobs"] == 3
 
 

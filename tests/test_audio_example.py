@@ -6,7 +6,7 @@ import json
 
 from mutagen.id3 import ID3
 from support.engines import watched
-from support.media import decoded_seconds, ebur128, parse_vtt
+from support.media import decoded_seconds, ebur128, parse_vtt, picture_difference
 
 from issuepub.build import run_build
 from issuepub.outputs.audio.engines.offline import OfflineEngine
@@ -34,7 +34,11 @@ def test_the_example_issue_is_narrated_and_rebuilt_from_cache(tmp_path):
         tags = ID3(mp3)
         assert str(tags["TALB"]) == issue.title
         assert tags["WOAS"].url == issue.article_url(a)
-        assert tags.getall("APIC")[0].data == issue.cover.read_bytes()
+        picture = tags.getall("APIC")[0]
+        fmt, width, difference = picture_difference(picture.data, issue.cover.read_bytes())
+        assert picture.mime == "image/jpeg" and fmt == "JPEG" and width <= 600
+        assert difference < 4, "the MP3's picture should show the issue's cover"
+        assert len(picture.data) < 150_000  # small: a phone reads the tag before the sound
     assert manifest["outputs"]["audio"]["engine"] == "offline"
     # the issue's pronunciation override reaches what is spoken
     spoken = " ".join(

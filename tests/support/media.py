@@ -1,7 +1,9 @@
-"""Measurements of audio files for tests, made with ffmpeg independently of the product code."""
+"""Measurements of audio files (with ffmpeg) and their pictures (with Pillow) for tests,
+made independently of the product code."""
 
 from __future__ import annotations
 
+import io
 import re
 import subprocess
 from pathlib import Path
@@ -54,3 +56,19 @@ def parse_vtt(text: str) -> list[tuple[float, float, str]]:
         start, end = (seconds(x.strip()) for x in lines[timing].split("-->"))
         cues.append((start, end, "\n".join(lines[timing + 1:])))
     return cues
+
+
+def picture_difference(embedded: bytes, source: bytes) -> tuple[str, int, float]:
+    """The embedded picture's format and width, and its mean per-channel difference (0-255)
+    from the source picture scaled to the same size: near 0 when it shows the same thing."""
+    from PIL import Image, ImageChops, ImageStat
+
+    with Image.open(io.BytesIO(embedded)) as im:
+        fmt, shown = im.format, im.convert("RGB")
+    with Image.open(io.BytesIO(source)) as src:
+        flat = Image.new("RGB", src.size, (255, 255, 255))
+        src = src.convert("RGBA")
+        flat.paste(src, mask=src.getchannel("A"))
+        original = flat.resize(shown.size, Image.LANCZOS)
+    diff = ImageStat.Stat(ImageChops.difference(shown, original)).mean
+    return fmt, shown.width, sum(diff) / len(diff)

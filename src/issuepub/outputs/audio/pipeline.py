@@ -11,7 +11,6 @@ fails is reported in Chinese and the others finish.
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import json
 import os
@@ -32,7 +31,7 @@ from .chunking import Chunk, chunk_units
 from .engines.base import Engine, EngineError, Synthesis
 from .ffmpeg import AudioError
 from .script import Unit, article_script
-from .tags import write_tags
+from .tags import tag_picture, write_tags
 from .timings import Segment, render_timings
 from .vtt import render_vtt
 
@@ -82,18 +81,6 @@ class Stats:
     failed: int = 0
 
 
-def _cover_digest(cover: Path | None) -> str | None:
-    if cover is None or not Path(cover).is_file():
-        return None
-    stat = Path(cover).stat()
-    return _file_digest(str(cover), stat.st_size, stat.st_mtime_ns)
-
-
-@functools.lru_cache(maxsize=8)
-def _file_digest(path: str, size: int, mtime_ns: int) -> str:
-    return sha256_file(Path(path))  # once per build, not once per article
-
-
 def _gap(previous: Unit, unit: Unit, same_unit: bool) -> float:
     if same_unit:
         return SENTENCE_GAP
@@ -104,7 +91,9 @@ def _gap(previous: Unit, unit: Unit, same_unit: bool) -> float:
     return PARAGRAPH_GAP
 
 
-def plan_article(issue: Issue, article: Article, engine: Engine) -> ArticlePlan:
+def plan_article(issue: Issue, article: Article, engine: Engine,
+                 picture: bytes | None = None) -> ArticlePlan:
+    """What the article's files will be made of; ``picture`` is the cover its MP3 carries."""
     units = article_script(article, pronunciations=issue.audio.pronunciations, latin=engine.latin)
     chunks = chunk_units(units, engine.max_chunk_bytes)
     identity = engine.identity()
@@ -122,7 +111,7 @@ def plan_article(issue: Issue, article: Article, engine: Engine) -> ArticlePlan:
         "tags": [article.title, article.subtitle, article.author, article.credit, article.number,
                  len(issue.articles), issue.title, issue.date.isoformat(),
                  issue.magazine.publisher, issue.article_url(article) if issue.audio.base_url else "",
-                 _cover_digest(issue.cover)],
+                 hashlib.sha256(picture).hexdigest() if picture else None],
         "loudness": [TARGET_LUFS, PEAK_LIMIT_DBTP, BITRATE, OUTPUT_RATE],
     }
     digest = hashlib.sha256(json.dumps(digest_input, ensure_ascii=False).encode()).hexdigest()
@@ -203,7 +192,7 @@ def _segments(plan: ArticlePlan, times: list[list[tuple[float, float]]]) -> list
 
 
 def assemble_article(ctx: BuildContext, plan: ArticlePlan, engine: Engine,
-                     cache: ChunkCache) -> dict[str, Any]:
+                     cache: ChunkCache, picture: bytes | None = None) -> dict[str, Any]:
     """Write the article's MP3, VTT and timings; return its manifest record."""
     audio_dir = ctx.out_dir / "audio"
     audio_dir.mkdir(parents=True, exist_ok=True)
@@ -225,7 +214,8 @@ def assemble_article(ctx: BuildContext, plan: ArticlePlan, engine: Engine,
                 raise AudioError(f"响度未能达到 {TARGET_LUFS} LUFS / {PEAK_LIMIT_DBTP} dBTP"
                                  f"（实测 {loudness.integrated} LUFS，{loudness.true_peak} dBTP）")
             write_tags(tmp, ctx.issue, plan.article, engine=engine.name,
-                       engine_version=engine.version, voice=engine.voice, final=engine.final)
+                       engine_version=engine.version, voice=engine.voice, final=engine.final,
+                       picture=picture)
     finally:
         raw.unlink(missing_ok=True)
     duration = loudness.duration
@@ -289,7 +279,8 @@ async def run(ctx: BuildContext) -> OutputResult:
 
     previous = {rec.get("slug"): rec.get("audio") for rec in ctx.manifest.get("articles", [])}
     narrated = [a for a in issue.articles if a.narrate]
-    plans = [plan_article(issue, a, engine) for a in narrated]
+    picture = await asyncio.to_thread(tag_picture, issue) if narrated else None
+    plans = [plan_article(issue, a, engine, picture) for a in narrated]
     unchanged = await asyncio.to_thread(
         lambda: {p.article.slug for p in plans if _reusable(previous.get(p.article.slug), p, ctx.out_dir)})
     stats = Stats()
@@ -314,7 +305,8 @@ async def run(ctx: BuildContext) -> OutputResult:
                 if errors:
                     raise errors[0]
                 async with assembly:
-                    record = await asyncio.to_thread(assemble_article, ctx, plan, engine, cache)
+                    record = await asyncio.to_thread(assemble_article, ctx, plan, engine, cache,
+                                                   picture)
                 result.articles[article.slug] = record
                 stats.built += 1
                 note = f"（{record['duration']:.0f} 秒）"

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
-import mimetypes
 from pathlib import Path
 
 from mutagen.id3 import (APIC, COMM, ID3, TALB, TCON, TDRC, TIT2, TLAN, TPE1, TPUB, TRCK, TXXX,
                          WOAS)
 
 from ...model import Article, Issue
+from ...pictures import cover_source, scaled_jpeg
 
 GENRE = "Speech"
 LANGUAGE = "chi"  # ISO 639-2 (bibliographic) for Chinese, as ID3 wants
 PROOF_NOTE = "离线引擎合成的试听音频，不是正式发布的朗读音频。"
+# The MP3 is what the listener page streams: a phone reads the whole tag before the first sound,
+# so the cover goes in small (a print-resolution cover would be megabytes in every file).
+PICTURE_WIDTH = 600
+
+
+def tag_picture(issue: Issue) -> bytes:
+    """The cover as every MP3 of the issue carries it: a JPEG at most PICTURE_WIDTH wide."""
+    return scaled_jpeg(cover_source(issue), PICTURE_WIDTH, quality=85)[0]
 
 
 def artist(article: Article, issue: Issue) -> str:
@@ -20,7 +28,7 @@ def artist(article: Article, issue: Issue) -> str:
 
 
 def write_tags(path: Path, issue: Issue, article: Article, *, engine: str, engine_version: str,
-               voice: str, final: bool) -> None:
+               voice: str, final: bool, picture: bytes | None = None) -> None:
     tags = ID3()
     title = article.title + (f" {article.subtitle}" if article.subtitle else "")
     tags.add(TIT2(encoding=3, text=[title]))
@@ -37,8 +45,6 @@ def write_tags(path: Path, issue: Issue, article: Article, *, engine: str, engin
     tags.add(TXXX(encoding=3, desc="issuepub:engine", text=[f"{engine} {engine_version} {voice}"]))
     if not final:
         tags.add(COMM(encoding=3, lang=LANGUAGE, desc="", text=[PROOF_NOTE]))
-    if issue.cover is not None and Path(issue.cover).is_file():
-        mime = mimetypes.guess_type(str(issue.cover))[0] or "image/jpeg"
-        tags.add(APIC(encoding=3, mime=mime, type=3, desc="封面",
-                      data=Path(issue.cover).read_bytes()))
+    if picture:
+        tags.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="封面", data=picture))
     tags.save(path, v2_version=4)

@@ -23,7 +23,6 @@ so the folder always mirrors the current issue.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import shutil
@@ -33,9 +32,9 @@ from typing import Any
 
 from PIL import Image
 
-from ...cover import draw_cover
 from ...fsutil import atomic_path, atomic_write_bytes, file_record
 from ...model import Article, Issue
+from ...pictures import cover_source, jpeg, scaled_jpeg, to_rgb
 from ...styles import stylesheet
 from ..base import BuildContext, OutputResult
 from . import feed as rss
@@ -69,36 +68,9 @@ def site_root(out_dir: Path) -> Path:
 # --- pure-ish helpers (bytes in, bytes out) ----------------------------------------------------
 
 
-def jpeg(image: Image.Image, quality: int = 80) -> bytes:
-    buf = io.BytesIO()
-    image.save(buf, "JPEG", quality=quality, optimize=True, progressive=True)
-    return buf.getvalue()
-
-
-def _rgb(data: bytes) -> Image.Image:
-    from PIL import ImageOps
-
-    with Image.open(io.BytesIO(data)) as im:
-        im = ImageOps.exif_transpose(im)
-        if im.mode in ("RGBA", "LA", "P"):
-            im = im.convert("RGBA")
-            flat = Image.new("RGB", im.size, (255, 255, 255))
-            flat.paste(im, mask=im.getchannel("A"))
-            return flat
-        return im.convert("RGB")
-
-
-def scaled_jpeg(data: bytes, max_width: int) -> tuple[bytes, int, int]:
-    """A picture re-encoded as a JPEG no wider than max_width (never enlarged)."""
-    im = _rgb(data)
-    if im.width > max_width:
-        im = im.resize((max_width, round(im.height * max_width / im.width)), Image.LANCZOS)
-    return jpeg(im), im.width, im.height
-
-
 def square_artwork(data: bytes, size: int = ARTWORK_SIZE) -> bytes:
     """The cover fitted into a square (podcast apps crop anything else)."""
-    im = _rgb(data)
+    im = to_rgb(data)
     scale = min(size / im.width, size / im.height)
     fitted = im.resize((max(1, round(im.width * scale)), max(1, round(im.height * scale))), Image.LANCZOS)
     canvas = Image.new("RGB", (size, size), (166, 27, 27))
@@ -305,7 +277,7 @@ def build(ctx: BuildContext) -> OutputResult:
     records = {r.get("slug"): r for r in ctx.manifest.get("articles", []) if isinstance(r, dict)}
 
     css = writer.write(issue_dir / pages.CSS_NAME, stylesheet("site.css"))
-    cover_data = issue.cover.read_bytes() if issue.cover is not None else draw_cover(issue)
+    cover_data = cover_source(issue)
     cover_jpg, *cover_size = scaled_jpeg(cover_data, COVER_WIDTH)
     cover = writer.write(issue_dir / pages.COVER_NAME, cover_jpg)
     artwork = writer.write(issue_dir / ARTWORK_NAME, square_artwork(cover_data))

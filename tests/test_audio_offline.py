@@ -211,3 +211,24 @@ def test_backoff_grows_exponentially_with_jitter():
         delays = {policy.delay(attempt) for _ in range(50)}
         assert all(cap / 2 <= d <= cap for d in delays)
         assert len(delays) > 1
+
+
+def test_a_damaged_cache_entry_is_synthesised_again_on_the_next_build(tmp_path):
+    iss = issue(tmp_path, [article("a", "标题", ["第一段。", "第二段。"])])
+    first, manifest = build_audio(iss, tmp_path / "build", tts="offline", jobs=1)
+    assert not first.failures
+    entries = sorted((tmp_path / "build" / ".cache" / "tts").glob("*/*.chunk"))
+    assert entries
+    damaged = entries[0]
+    damaged.write_bytes(damaged.read_bytes()[:-100])  # a disk error cut it short
+    mp3 = tmp_path / "build" / iss.id / first.articles["a"]["path"]
+    mp3.unlink()  # so the article must be assembled from the cache again
+
+    failed, _ = build_audio(iss, tmp_path / "build", manifest, tts="offline", jobs=1)
+    assert len(failed.failures) == 1 and "再构建一次" in failed.failures[0]
+    assert not damaged.exists()  # removed, so the next build does not trip on it again
+
+    with watched(OfflineEngine) as calls:
+        healed, _ = build_audio(iss, tmp_path / "build", manifest, tts="offline", jobs=1)
+    assert not healed.failures and len(calls) == 1
+    assert healed.articles["a"]["sha256"] == first.articles["a"]["sha256"]

@@ -99,13 +99,13 @@ def run_build(issue_dir: Path, out_root: Path, *, only: list[str] | None = None,
     report = BuildReport(issue, out_dir, manifest_path, outputs)
     progress(f"《{issue.title}》：{len(issue.columns)} 个栏目，{len(issue.articles)} 篇文章")
     modules = {name: importlib.import_module(f"issuepub.outputs.{name}") for name in outputs}
-    for name, module in modules.items():  # every input mistake before any long work
+    # One context for all: the manifest in it grows as each output's result is merged.
+    ctx = BuildContext(issue=issue, out_dir=out_dir, options=options, manifest=manifest,
+                       progress=progress)
+    for module in modules.values():  # every input mistake before any long work
         if hasattr(module, "check"):
-            module.check(BuildContext(issue=issue, out_dir=out_dir, options=options,
-                                      manifest=manifest, progress=progress))
+            module.check(ctx)
     for name, module in modules.items():
-        ctx = BuildContext(issue=issue, out_dir=out_dir, options=options, manifest=manifest,
-                           progress=progress)
         result = module.build(ctx)
         merge_result(manifest, name, result)
         report.summary.extend(result.summary)

@@ -16,6 +16,11 @@ BLOCK_KINDS: tuple[BlockKind, ...] = ("heading", "paragraph", "quote", "caption"
 
 EDITIONS = {"上半月": "a", "下半月": "b"}
 
+# Where a text read aloud sits in the article: the narration's timings name it this way and
+# the read-aloud EPUB finds its sentence spans by it.
+ReadTarget = Literal["column", "title", "subtitle", "byline", "block"]
+READ_BLOCK_KINDS: tuple[BlockKind, ...] = ("heading", "paragraph", "quote")  # not captions
+
 
 @dataclass(frozen=True)
 class Block:
@@ -55,6 +60,17 @@ class Article:
     def byline(self) -> str:
         """The byline as printed: role before name, as in 文 / 东丽区委常委 潘作成."""
         return " ".join(p for p in (self.author_role, self.author) if p)
+
+    @property
+    def read_aloud(self) -> tuple[tuple[ReadTarget, int | None, str], ...]:
+        """(target, block index, text) of every text a narration reads, in reading order:
+        column, title, subtitle, byline, then the body blocks (captions are never read)."""
+        opening: tuple[tuple[ReadTarget, int | None, str], ...] = (
+            ("column", None, self.column), ("title", None, self.title),
+            ("subtitle", None, self.subtitle), ("byline", None, self.byline))
+        body = tuple(("block", i, b.text) for i, b in enumerate(self.blocks)
+                     if b.kind in READ_BLOCK_KINDS)
+        return tuple(t for t in opening if t[2]) + body
 
 
 @dataclass(frozen=True)

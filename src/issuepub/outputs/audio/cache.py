@@ -48,21 +48,33 @@ class ChunkCache:
         atomic_write_bytes(self.path(key), MAGIC + line + synthesis.audio)
 
     def get(self, key: str) -> Synthesis | None:
-        """The cached synthesis, or None when absent or not a whole entry."""
+        """The cached synthesis, or None when absent or not a whole entry.
+
+        A damaged entry (a disk error, a hand edit: atomic writes rule out a killed build) is
+        removed, so the next build synthesises that chunk again instead of failing on it forever.
+        """
+        path = self.path(key)
         try:
-            data = self.path(key).read_bytes()
+            data = path.read_bytes()
         except OSError:
             return None
-        if not data.startswith(MAGIC):
-            return None
-        end = data.find(b"\n", len(MAGIC))
         try:
-            header = json.loads(data[len(MAGIC):end])
-        except ValueError:
+            return _parse(data)
+        except (ValueError, KeyError, TypeError):
+            path.unlink(missing_ok=True)
             return None
-        audio = data[end + 1:]
-        if end < 0 or len(audio) != header.get("audio_bytes"):
-            return None
-        marks = tuple(Mark(int(a), int(b), float(s), float(e)) for a, b, s, e in header["marks"])
-        return Synthesis(audio, header["format"], int(header["sample_rate"]), marks,
-                         float(header.get("engine_seconds", 0.0)))
+
+
+def _parse(data: bytes) -> Synthesis:
+    if not data.startswith(MAGIC):
+        raise ValueError("not a cache entry")
+    end = data.find(b"\n", len(MAGIC))
+    if end < 0:
+        raise ValueError("no header")
+    header = json.loads(data[len(MAGIC):end])
+    audio = data[end + 1:]
+    if len(audio) != header["audio_bytes"]:
+        raise ValueError("audio cut short")
+    marks = tuple(Mark(int(a), int(b), float(s), float(e)) for a, b, s, e in header["marks"])
+    return Synthesis(audio, header["format"], int(header["sample_rate"]), marks,
+                     float(header.get("engine_seconds", 0.0)))

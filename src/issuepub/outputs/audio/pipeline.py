@@ -65,9 +65,12 @@ class ArticlePlan:
     stem: str  # NN-slug
     units: list[Unit]
     chunks: list[Chunk]
-    keys: list[str]
-    placed: list[Placed]
+    placed: list[Placed]  # the chunks with their cache keys and pauses
     digest: str
+
+    @property
+    def keys(self) -> list[str]:
+        return [p.key for p in self.placed]
 
 
 @dataclass
@@ -115,8 +118,8 @@ def plan_article(issue: Issue, article: Article, engine: Engine,
         "loudness": [TARGET_LUFS, PEAK_LIMIT_DBTP, BITRATE, OUTPUT_RATE],
     }
     digest = hashlib.sha256(json.dumps(digest_input, ensure_ascii=False).encode()).hexdigest()
-    return ArticlePlan(article, f"{article.number:02d}-{article.slug}", units, chunks, keys,
-                       placed, digest)
+    return ArticlePlan(article, f"{article.number:02d}-{article.slug}", units, chunks, placed,
+                       digest)
 
 
 def _reusable(previous: dict[str, Any] | None, plan: ArticlePlan, out_dir: Path) -> bool:
@@ -202,7 +205,7 @@ def assemble_article(ctx: BuildContext, plan: ArticlePlan, engine: Engine,
     def load(key: str) -> Synthesis:
         synthesis = cache.get(key)
         if synthesis is None:
-            raise AudioError("合成缓存中的片段丢失或损坏，请重新构建。")
+            raise AudioError("合成缓存中的片段丢失或损坏（损坏的已删除），再构建一次即可重新合成。")
         return synthesis
 
     try:
@@ -273,8 +276,8 @@ async def run(ctx: BuildContext) -> OutputResult:
     cache_dir = ctx.out_dir.parent / ".cache" / "tts"
     cache = ChunkCache(cache_dir)
     audio_dir = ctx.out_dir / "audio"
-    # Temporary files a killed build left behind (never under a final name).
-    for stray in [*audio_dir.glob(".*.part"), *cache_dir.glob("*/.*.part")]:
+    # Temporary cache files a killed build left behind (the audio folder's are cleaned at the end).
+    for stray in cache_dir.glob("*/.*.part"):
         stray.unlink(missing_ok=True)
 
     previous = {rec.get("slug"): rec.get("audio") for rec in ctx.manifest.get("articles", [])}
@@ -299,7 +302,7 @@ async def run(ctx: BuildContext) -> OutputResult:
             else:
                 # Chunks are requested in reading order, so articles finish one after another.
                 outcomes = await asyncio.gather(
-                    *(supply.ensure(k, c.text) for k, c in zip(plan.keys, plan.chunks)),
+                    *(supply.ensure(p.key, p.text) for p in plan.placed),
                     return_exceptions=True)
                 errors = [o for o in outcomes if isinstance(o, BaseException)]
                 if errors:

@@ -11,12 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable, Literal
 
-from ...model import Article
+from ...model import Article, ReadTarget
 from ...text import split_sentences
 from .normalize import LatinMode, is_speakable, normalize
 
-Target = Literal["column", "title", "subtitle", "byline", "block"]
-SPOKEN_BLOCKS = ("heading", "paragraph", "quote")
 NEVER_SPOKEN = ("扫码收听有声文章",)
 
 
@@ -31,7 +29,7 @@ class Sentence:
 class Unit:
     """One displayed text (a title, a paragraph…); chunks never cross units."""
 
-    target: Target
+    target: ReadTarget
     block: int | None  # index into article.blocks for target "block"
     kind: Literal["intro", "heading", "paragraph"]  # decides the pause before it
     sentences: tuple[Sentence, ...]  # only those with something to say
@@ -43,7 +41,7 @@ def speakable_text(text: str) -> str:
     return text
 
 
-def _unit(target: Target, block: int | None, kind, text: str,
+def _unit(target: ReadTarget, block: int | None, kind, text: str,
           pronunciations: Iterable[tuple[str, str]], latin: LatinMode) -> Unit | None:
     sentences = []
     for index, displayed in enumerate(split_sentences(text)):
@@ -55,21 +53,15 @@ def _unit(target: Target, block: int | None, kind, text: str,
 
 def article_script(article: Article, *, pronunciations: Iterable[tuple[str, str]] = (),
                    latin: LatinMode = "spell") -> list[Unit]:
-    """The units read for ``article``, in reading order."""
+    """The units read for ``article``, in reading order (``Article.read_aloud``)."""
     pronunciations = tuple(pronunciations)
-    candidates = [
-        ("column", None, "intro", article.column),
-        ("title", None, "intro", article.title),
-        ("subtitle", None, "intro", article.subtitle),
-        ("byline", None, "intro", article.byline),
-    ]
-    for index, block in enumerate(article.blocks):
-        if block.kind in SPOKEN_BLOCKS:
-            kind = "heading" if block.kind == "heading" else "paragraph"
-            candidates.append(("block", index, kind, block.text))
     units = []
-    for target, block, kind, text in candidates:
-        unit = _unit(target, block, kind, text or "", pronunciations, latin)
+    for target, block, text in article.read_aloud:
+        if block is None:
+            kind = "intro"
+        else:
+            kind = "heading" if article.blocks[block].kind == "heading" else "paragraph"
+        unit = _unit(target, block, kind, text, pronunciations, latin)
         if unit is not None:
             units.append(unit)
     return units

@@ -12,9 +12,10 @@ def timestamp(seconds: float) -> str:
 
 
 def _cue_text(text: str) -> str:
-    # Cue payloads may not hold "-->" nor raw & and <; lines must not be empty.
+    # Cue payloads may not hold "-->" nor raw & and < (escaping > rules out "-->" too);
+    # lines must not be empty.
     text = " ".join(text.split())
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("-->", "→")
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def render_vtt(cues: list[tuple[float, float, str]], *, title: str = "") -> str:

@@ -7,25 +7,22 @@ or, when the issue has none, one drawn by ``issuepub.cover``.
 from __future__ import annotations
 
 from collections import OrderedDict
-
 from pathlib import Path
 
 from ebooklib import epub
 
 from ...fsutil import atomic_path, file_record
 from ...model import Issue
+from ...pictures import cover_source
 from ...styles import stylesheet
 from ..base import BuildContext, OutputResult
 from . import xhtml
 from .overlays import Overlay, add_overlays, collect
-from .package import Document, FilePart, build_time, new_book, write_reproducible
+from .package import (Document, FilePart, article_href, article_uid, build_time, new_book,
+                      write_reproducible)
 
 NAME = "epub"
 CSS_HREF = "styles/epub.css"
-
-
-def article_file(number: int) -> str:
-    return f"text/a{number:02d}.xhtml"
 
 
 def documents(issue: Issue, *, sentences: bool = False) -> tuple[list[Document], list, dict]:
@@ -40,11 +37,11 @@ def documents(issue: Issue, *, sentences: bool = False) -> tuple[list[Document],
             column_href = f"text/c{index:02d}.xhtml"
             docs.append(Document(column_href, column.name, xhtml.column_body(column, index), f"column{index:02d}"))
         for article in column.articles:
-            href = article_file(article.number)
+            href = article_href(article.number)
             first_article = first_article or href
             docs.append(Document(href, article.title, xhtml.article_body(issue, article, sentences=sentences),
-                                 f"a{article.number:02d}"))
-            links.append(epub.Link(href, article.title, f"nav-a{article.number:02d}"))
+                                 article_uid(article.number)))
+            links.append(epub.Link(href, article.title, f"nav-{article_uid(article.number)}"))
         toc.append((epub.Section(column.name, column_href or links[0].href), links))
     docs.append(Document("text/colophon.xhtml", "版权信息", xhtml.colophon_body(issue), "colophon"))
     return docs, toc, {"bodymatter": first_article}
@@ -58,13 +55,8 @@ def make_book(issue: Issue, *, sentences: bool = False, overlays: dict[str, str]
                         content=stylesheet("epub.css"))
     book.add_item(css)
 
-    if issue.cover is not None:
-        cover_bytes = issue.cover.read_bytes()
-        cover_name = "images/cover" + (".png" if cover_bytes.startswith(b"\x89PNG") else ".jpg")
-    else:
-        from ...cover import draw_cover  # Pillow and the font load only when needed
-
-        cover_bytes, cover_name = draw_cover(issue), "images/cover.png"
+    cover_bytes = cover_source(issue)
+    cover_name = "images/cover" + (".png" if cover_bytes.startswith(b"\x89PNG") else ".jpg")
     # As book.set_cover does, but with the media type given: ebooklib would otherwise guess it
     # from the machine's /etc/mime.types (slow to read, and not the same on every machine).
     cover_item = epub.EpubCover(file_name=cover_name)

@@ -27,7 +27,7 @@ from lxml import etree
 from ...fsutil import sha256_file
 from ...model import Article
 from . import xhtml
-from .package import FilePart
+from .package import FilePart, article_href, article_uid
 
 SMIL_NS = "http://www.w3.org/ns/SMIL"
 EPUB_NS = "http://www.idpf.org/2007/ops"
@@ -90,27 +90,27 @@ class Overlay:
 
     @property
     def doc_uid(self) -> str:
-        return f"a{self.article.number:02d}"  # the uid ``documents`` gives the article
+        return article_uid(self.article.number)
 
     @property
     def doc_href(self) -> str:
-        return f"text/a{self.article.number:02d}.xhtml"
+        return article_href(self.article.number)
 
     @property
     def smil_id(self) -> str:
-        return f"mo-a{self.article.number:02d}"
+        return f"mo-{self.doc_uid}"
 
     @property
     def smil_href(self) -> str:
-        return f"smil/a{self.article.number:02d}.smil"
+        return f"smil/{self.doc_uid}.smil"
 
     @property
     def audio_id(self) -> str:
-        return f"audio-a{self.article.number:02d}"
+        return f"audio-{self.doc_uid}"
 
     @property
     def audio_href(self) -> str:
-        return f"audio/a{self.article.number:02d}{self.narration.audio.suffix.lower()}"
+        return f"audio/{self.doc_uid}{self.narration.audio.suffix.lower()}"
 
     @property
     def duration_ms(self) -> int:

@@ -32,6 +32,15 @@ def identifier(issue: Issue, *, read_aloud: bool = False) -> str:
     return f"urn:uuid:{uuid.uuid5(ISSUEPUB_NS, name)}"
 
 
+def article_uid(number: int) -> str:
+    """The manifest id of article ``number``'s document; its SMIL and audio are named after it."""
+    return f"a{number:02d}"
+
+
+def article_href(number: int) -> str:
+    return f"text/{article_uid(number)}.xhtml"
+
+
 READ_ALOUD_TITLE_SUFFIX = "朗读版"  # 天津支部生活 2025年第3期（上半月）朗读版
 
 

@@ -35,24 +35,11 @@ def byline_text(article: Article) -> str:
     return f"{BYLINE_PREFIX}{article.byline}" if article.byline else ""
 
 
-def sentence_targets(article: Article) -> list[tuple[str, int | None, str]]:
-    """(target, block index, text) of every element ``article_body`` splits into sentence
-    spans, in document order. Captions are not spoken, so they are not listed."""
-    targets: list[tuple[str, int | None, str]] = [("column", None, article.column),
-                                                  ("title", None, article.title)]
-    if article.subtitle:
-        targets.append(("subtitle", None, article.subtitle))
-    if article.byline:
-        targets.append(("byline", None, article.byline))
-    targets.extend(("block", i, b.text) for i, b in enumerate(article.blocks) if b.kind != "caption")
-    return targets
-
-
 def sentence_texts(article: Article) -> dict[str, str]:
     """Every sentence span of the article's document: id -> displayed text, in document order."""
     return {
         sentence_id(target, block, i): sentence
-        for target, block, text in sentence_targets(article)
+        for target, block, text in article.read_aloud
         for i, sentence in enumerate(split_sentences(text))
     }
 

@@ -300,9 +300,13 @@ class Espeak:
 # build leaves none behind.
 
 
-def _frame(header: dict, payload: bytes = b"") -> bytes:
-    head = json.dumps(header, ensure_ascii=False).encode("utf-8")
-    return struct.pack(">II", len(head), len(payload)) + head + payload
+# Request: 4-byte length + the chunk's text in UTF-8. Answer: 4-byte header length, 4-byte
+# PCM length, a JSON header (ok, sample_rate, seconds, marks | error), the PCM.
+
+
+def _request(text: str) -> bytes:
+    data = text.encode("utf-8")
+    return struct.pack(">I", len(data)) + data
 
 
 def _widen_pipe(fd: int) -> None:
@@ -352,12 +356,11 @@ WARM_UP = "一二三四五六七八九十，这是离线语音的预热句子。
 
 
 def _read_request(stdin) -> str | None:
-    prefix = stdin.read(8)
-    if len(prefix) < 8:
+    prefix = stdin.read(4)
+    if len(prefix) < 4:
         return None
-    head_len, payload_len = struct.unpack(">II", prefix)
-    request = json.loads(stdin.read(head_len))
-    return stdin.read(payload_len).decode("utf-8") if payload_len else request.get("text", "")
+    length, = struct.unpack(">I", prefix)
+    return stdin.read(length).decode("utf-8")
 
 
 class _Worker:
@@ -374,7 +377,7 @@ class _Worker:
             raise EngineError("离线语音引擎的工作进程已经退出。")
         answer = asyncio.get_running_loop().create_future()
         self.pending.append(answer)  # answers come back in the order requests were written
-        self.process.stdin.write(_frame({}, text.encode("utf-8")))
+        self.process.stdin.write(_request(text))
         try:
             await self.process.stdin.drain()
         except (OSError, RuntimeError) as error:

@@ -375,8 +375,21 @@ def test_never_overwrites_without_force_and_failed_import_keeps_folder(corpus, t
     with pytest.raises(UserError) as err:
         import_issue_text(corpus, out)
     assert err.value.problems[0].code == "I003"
+    # --force replaces an earlier import only, never files an import does not write
+    with pytest.raises(UserError) as err:
+        import_issue_text(corpus, out, force=True)
+    assert err.value.problems[0].code == "I008" and "keep.txt" in err.value.problems[0].message
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
     assert (out / "keep.txt").read_text(encoding="utf-8") == "editor's work"
+    (out / "keep.txt").unlink()
+    (out / "pictures").mkdir()
+    with pytest.raises(UserError) as err:
+        import_issue_text(corpus, out, force=True)
+    assert err.value.problems[0].code == "I008" and "pictures" in err.value.problems[0].message
+    (out / "pictures").rmdir()
 
+    import_issue_text(corpus, out)
+    before = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     # A failure while the new folder is assembled leaves the old one untouched, even with --force.
     import issuepub.importer as importer
 
@@ -386,12 +399,13 @@ def test_never_overwrites_without_force_and_failed_import_keeps_folder(corpus, t
     monkeypatch.setattr(importer, "render_report", broken)
     with pytest.raises(RuntimeError):
         import_issue_text(corpus, out, force=True)
-    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    assert {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
     monkeypatch.undo()
 
-    import_issue_text(corpus, out, force=True)
-    assert not (out / "keep.txt").exists() and (out / "issue.toml").is_file()
+    (out / "articles" / "p999.md").write_text("an article of the earlier import", encoding="utf-8")
+    import_issue_text(corpus, out, force=True)  # an earlier import is replaced whole
+    assert not (out / "articles" / "p999.md").exists() and (out / "issue.toml").is_file()
 
 
 def test_options_code_and_base_url(corpus, tmp_path):

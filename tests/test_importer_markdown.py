@@ -188,3 +188,56 @@ def test_command_line_takes_slug_and_page(example_copy, capsys):
     assert main(["import", str(ARTICLE), "--into", str(example_copy), "--column", "特别关注",
                  "--slug", "长廊"]) == 2
     assert (example_copy / "issue.toml").read_bytes() == before
+
+
+def test_articles_moved_by_the_insertion_are_named(example_copy):
+    """An article number is part of the permanent URL: the editor is told which ones moved."""
+    result = import_markdown_article(ARTICLE, example_copy, column="卷首")
+    moved = [n for n in result.notes if "序号随之改变" in n]
+    assert len(moved) == 1 and "《楼门口的“红色管家”》第 2 → 3 篇" in moved[0]
+    at_end = import_markdown_article(ARTICLE, example_copy, column="言论")
+    assert not any("序号随之改变" in n for n in at_end.notes)
+
+
+def test_the_mistakes_of_an_import_into_an_issue_are_named_with_their_file(example_copy, tmp_path, capsys):
+    from issuepub.cli import main
+
+    def run(*args) -> tuple[int, str]:
+        code = main(["import", *map(str, args)])
+        return code, capsys.readouterr().err
+
+    toml = example_copy / "issue.toml"
+    good = toml.read_bytes()
+    # issue.toml not UTF-8, or its columns of the wrong type: the loader's own messages
+    toml.write_bytes(good.replace("天津".encode(), "天津".encode("gbk"), 1))
+    code, err = run(ARTICLE, "--into", example_copy, "--column", "卷首")
+    assert code == 2 and "issue.toml" in err and "S018" in err and "Traceback" not in err
+    toml.write_bytes(b'columns = 3\n' + good.split(b"[[columns]]")[0])
+    code, err = run(ARTICLE, "--into", example_copy, "--column", "卷首")
+    assert code == 2 and "issue.toml" in err and "Traceback" not in err
+    toml.write_bytes(good)
+    # a page that is not a page; a file that already lives in the issue folder
+    code, err = run(ARTICLE, "--into", example_copy, "--column", "卷首", "--page", "-5")
+    assert code == 2 and "I029" in err
+    inside = example_copy / "articles" / "juanshou.md"
+    code, err = run(inside, "--into", example_copy, "--column", "卷首")
+    assert code == 2 and "I028" in err
+    # a source-format file whose front matter --slug/--page would not reach
+    ready = tmp_path / "ready.md"
+    ready.write_text("---\ntitle: 现成的文章\nslug: xian\n---\n\n正文一段。\n", encoding="utf-8")
+    code, err = run(ready, "--into", example_copy, "--column", "言论", "--slug", "yy")
+    assert code == 2 and "I030" in err
+    code, err = run(ready, "--into", example_copy, "--column", "言论", "--page", "40")
+    assert code == 2 and "I030" in err
+    # a copied file that breaks the issue is named as the user's file, not the removed copy
+    broken = tmp_path / "broken.md"
+    broken.write_text("---\ntitle: 坏页码\npage: 1\n---\n\n正文一段。\n", encoding="utf-8")
+    code, err = run(broken, "--into", example_copy, "--column", "言论")
+    assert code == 2 and f"{broken.name}:" in err and "articles/broken.md" not in err
+    assert toml.read_bytes() == good and not (example_copy / "articles" / "broken.md").exists()
+
+
+def test_lines_of_a_paragraph_are_joined_as_the_loader_joins_them():
+    parsed = parse_markdown_article("# 标题\n\nWe met in Tianjin,\nand talked about\n(the plan).\n")
+    [block] = [b for b in parsed.article.blocks if b.kind == "paragraph"]
+    assert block.text == "We met in Tianjin, and talked about (the plan)."

@@ -162,6 +162,24 @@ def test_text_without_contents_is_a_user_error(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("old, new, code, line_text", [
+    ("上半月 2025年第3期", "上半月 2025年第13期", "I014", "上半月 2025年第13期·总第99期"),
+    ("每月1日出版", "每月31日出版", "I015", "每月31日出版"),  # March has 31 days: use February
+])
+def test_an_issue_date_that_cannot_be_is_named_with_its_line(tmp_path, old, new, code, line_text):
+    text = RAW.replace(old, new)
+    if code == "I015":
+        text = text.replace("2025年第3期", "2025年第2期")
+    path = tmp_path / "x.txt"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(UserError) as err:
+        import_issue_text(path, tmp_path / "out")
+    problem = err.value.problems[0]
+    assert problem.code == code and problem.file == path
+    assert text.split("\n")[problem.line - 1] == line_text
+    assert not (tmp_path / "out").exists()
+
+
 def test_non_utf8_input_names_the_line(tmp_path):
     path = tmp_path / "gbk.txt"
     path.write_bytes("目录\n".encode("utf-8") + "春风".encode("gbk"))

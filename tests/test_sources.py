@@ -179,3 +179,16 @@ def test_model_of_the_example():
     # dataclasses are frozen: the model cannot be changed by an output
     with pytest.raises(Exception):
         guanjia.title = "x"  # type: ignore[misc]
+
+
+def test_columns_of_the_wrong_shape_are_reported_not_a_crash(example_copy):
+    from issuepub.sources import check_issue
+
+    toml = example_copy / "issue.toml"
+    head = toml.read_text(encoding="utf-8").split("[[columns]]")[0]
+    for columns, line in (("columns = 3", 1), ('columns = ["a"]', 1)):
+        toml.write_text(columns + "\n" + head, encoding="utf-8")
+        issue, problems = check_issue(example_copy)
+        assert issue is None
+        assert [(p.code, p.line) for p in problems if p.code == "S026"] == [("S026", line)]
+        assert not any(p.code == "S005" for p in problems)

@@ -161,7 +161,7 @@ def cmd_import(args) -> int:
     else:
         raise UserError(Problem("C003", None, None, "没有说明导入到哪里。",
                                 "整期导入用 --out 新文件夹；单篇文章用 --into 期刊文件夹 --column 栏目。"))
-    print(result.summary() if hasattr(result, "summary") else str(result))
+    print(result.summary())
     return EXIT_OK
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import shutil
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..diagnostics import Problem, UserError
 from ..fsutil import atomic_write_bytes, atomic_write_text
+from ..model import EDITIONS
 from ..sources.loader import BASE_URL_RE, CODE_RE, SLUG_RE, read_text
 from .analyse import analyse_text
 from .draft import DOUBT, MISMATCH, REPAIR, TODO, Dest
@@ -22,7 +23,8 @@ from .lines import split_lines
 from .markdown_article import MarkdownArticleError, parse_markdown_article
 from .report import REPORT_NAME, render_report
 from .tomledit import TomlEditError, insert_article
-from .writer import ARTICLE_DIR, render_article, render_files, write_folder
+from .writer import (ARTICLE_DIR, FolderNotEmpty, foreign_entries, render_article, render_files,
+                     write_folder)
 
 
 __all__ = ["import_issue_text", "import_markdown_article", "analyse_text", "ImportResult",
@@ -74,6 +76,9 @@ class ArticleImportResult:
 
 def _read_utf8(path: Path, code_missing: str) -> str:
     """The file's text (BOM and CRLF accepted); a missing or non-UTF-8 file is a user error."""
+    if path.is_dir():
+        raise UserError(Problem(code_missing, path, None, "这是一个文件夹，要导入的应是一个文字文件。",
+                                "写出文件夹里那个文字文件（.txt 或 .md）的路径。"))
     if not path.is_file():
         raise UserError(Problem(code_missing, path, None, "找不到要导入的文件。", "检查文件路径是否写对。"))
     problems: list[Problem] = []
@@ -113,14 +118,29 @@ def import_issue_text(raw: Path, out: Path, *, force: bool = False, code: str | 
         if not BASE_URL_RE.match(base_url):
             raise UserError(Problem("I005", None, None, f"收听网址“{base_url}”必须以 https:// 开头，且只含域名和路径。",
                                     "例如 --base-url https://ting.example.cn/tjzbsh。"))
-    if out.exists() and (not out.is_dir() or (any(out.iterdir()) and not force)):
+    if out.exists() and not out.is_dir():
+        raise UserError(Problem("I003", out, None, "--out 指向的是一个已有的文件，不是文件夹。",
+                                "换一个 --out 文件夹的名字。"))
+    if out.exists() and any(out.iterdir()) and not force:
         raise UserError(Problem("I003", out, None, "目标文件夹已经存在，导入不会覆盖它。",
                                 "换一个 --out 文件夹；确实要用新导入的内容替换它时加 --force。"))
+    if out.exists() and force:
+        foreign = foreign_entries(out, REPORT_NAME)
+        if foreign:
+            shown = "、".join(foreign[:5]) + ("等" if len(foreign) > 5 else "")
+            raise UserError(Problem(
+                "I008", out, None,
+                f"文件夹里有导入不会生成的文件（{shown}），--force 会把它们一起删掉。",
+                "把这些文件（封面、图片等）先移到别处，或换一个 --out 文件夹；"
+                "--force 只替换上一次导入写出的 issue.toml、articles/*.md 和 import-report.md。"))
     if out.exists() and raw.resolve().is_relative_to(out.resolve()):
         raise UserError(Problem("I006", raw, None, "要导入的文字文件在目标文件夹里面，--force 会把它删掉。",
                                 "先把文字文件移到别处，或换一个 --out 文件夹。"))
     text = _read_utf8(raw, "I001")
-    issue = analyse_text(text, source_name=raw.name, code=code, base_url=base_url)
+    try:
+        issue = analyse_text(text, source_name=raw.name, code=code, base_url=base_url)
+    except UserError as exc:  # the analysis knows lines, not the file: name it
+        raise UserError([p if p.file else replace(p, file=raw) for p in exc.problems]) from None
     files = render_files(issue)
     lines_text = {ln.no: ln.text for ln in split_lines(text) if ln.text}
     found: list[str] = []
@@ -134,14 +154,14 @@ def import_issue_text(raw: Path, out: Path, *, force: bool = False, code: str | 
 
     try:
         write_folder(files, out, force=force, finish=finish)
-    except FileExistsError:
+    except FolderNotEmpty:
         raise UserError(Problem("I003", out, None, "目标文件夹已经存在，导入不会覆盖它。",
                                 "换一个 --out 文件夹；确实要替换时加 --force。")) from None
     except OSError as exc:
         raise UserError(Problem("I007", out, None, f"无法写入导入结果（{exc.strerror or exc}），原有内容未改动。",
                                 "检查目标文件夹的位置和写入权限，或换一个 --out 文件夹。")) from None
     m = issue.masthead
-    edition_code = {"上半月": "a", "下半月": "b"}[m.edition]
+    edition_code = EDITIONS[m.edition]
     return ImportResult(
         out=out, issue_id=f"{issue.code}-{m.year}-{m.number:02d}{edition_code}",
         title=f"{m.title} {m.year}年第{m.number}期（{m.edition}）", columns=len(issue.columns),
@@ -163,11 +183,26 @@ def _listed_slugs(root: Path, data: dict) -> dict[str, tuple[str, str]]:
         for rel in column.get("articles", []):
             path = root / rel
             slug = Path(rel).stem.lower()
-            if path.is_file():
-                meta = parse_article(path.read_text(encoding="utf-8-sig"), path).meta
-                slug = str(meta.get("slug") or slug)
+            text = read_text(path, []) if path.is_file() else None  # unreadable: check says so
+            if text is not None:
+                slug = str(parse_article(text, path).meta.get("slug") or slug)
             out[slug] = (column.get("name", ""), rel)
     return out
+
+
+def _renumbered(before, after, added: str) -> list[str]:
+    """Notes on articles whose number (part of their permanent URL) the insertion changed."""
+    if before is None or after is None:
+        return []
+    old = {a.slug: a for a in before.articles}
+    moved = [(old[a.slug], a) for a in after.articles
+             if a.slug != added and a.slug in old and old[a.slug].number != a.number]
+    if not moved:
+        return []
+    shown = "、".join(f"《{b.title}》第 {b.number} → {a.number} 篇" for b, a in moved[:5])
+    more = f"等 {len(moved)} 篇" if len(moved) > 5 else ""
+    return [f"后面文章的序号随之改变：{shown}{more}。序号是收听网址的一部分，这些文章的网址和二维码都变了；"
+            "已经印出的二维码会打不开，请重新生成二维码，或把这篇放到期末（--new-column 或最后一个栏目）。"]
 
 
 def import_markdown_article(source: Path, into: Path, *, column: str, after: str | None = None,
@@ -186,6 +221,19 @@ def import_markdown_article(source: Path, into: Path, *, column: str, after: str
     if not toml_path.is_file():
         raise UserError(Problem("I020", toml_path, None, "期刊文件夹里没有 issue.toml。",
                                 "--into 要指向已有的期刊文件夹（先用 --out 导入整期，或按 README 新建）。"))
+    # issue.toml must be sound before it is edited; its own problems name its lines.
+    before_issue, before = check_issue(into)
+    toml_errors = [p for p in before if p.severity == "error" and p.file is not None
+                   and Path(p.file).resolve() == toml_path.resolve()]
+    if toml_errors:
+        raise UserError(toml_errors)
+    if source.resolve().is_relative_to(into.resolve()):
+        raise UserError(Problem("I028", source, None, "这篇文章已经在期刊文件夹里，导入会再复制一份。",
+                                "把它移出期刊文件夹再导入；或者不导入，直接在 issue.toml 该栏目的 "
+                                "articles 列表里写上它的路径。"))
+    if page is not None and page < 1:
+        raise UserError(Problem("I029", None, None, f"页码 {page} 不对，应是印刷版上的页码（正整数）。",
+                                "例如 --page 12。"))
     text = _read_utf8(source, "I021")
     source_format = text.lstrip("\ufeff").lstrip().startswith("---")
     if source_format:
@@ -199,6 +247,11 @@ def import_markdown_article(source: Path, into: Path, *, column: str, after: str
         if "title" not in checked.meta:
             raise UserError(Problem("I022", source, 1, "文章的前言里没有 title。", "在前言里写 title: 文章标题。"))
         title = str(checked.meta["title"])
+        # The file is copied as written: what its front matter says is what it gets.
+        if page is not None or (slug is not None and checked.meta.get("slug") not in (None, slug)):
+            raise UserError(Problem("I030", source, 1,
+                                    "这篇文章已经是源格式（有前言），--slug 和 --page 不会写进它的前言。",
+                                    "在文章前言里写 slug: 和 page:，去掉 --slug、--page 再导入。"))
         if slug is None and checked.meta.get("slug"):
             slug = str(checked.meta["slug"])
         parsed = None
@@ -210,11 +263,7 @@ def import_markdown_article(source: Path, into: Path, *, column: str, after: str
         title = parsed.article.title
     toml_bytes = toml_path.read_bytes()
     toml_text = toml_bytes.decode("utf-8-sig")
-    try:
-        data = tomllib.loads(toml_text)
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(Problem("I023", toml_path, None, f"issue.toml 无法解析：{exc}",
-                                "先用 issuepub check 修好 issue.toml 再导入。")) from None
+    data = tomllib.loads(toml_text)  # sound: checked above
     names = [c.get("name") for c in data.get("columns", [])]
     if column not in names and not new_column:
         raise UserError(Problem("I024", toml_path, None, f"期刊里没有栏目“{column}”。",
@@ -244,12 +293,9 @@ def import_markdown_article(source: Path, into: Path, *, column: str, after: str
     rel = f"{ARTICLE_DIR}/{slug}.md"
     try:
         new_toml = insert_article(toml_text, column, rel, after=after_path, new_column=new_column)
-    except KeyError:  # pragma: no cover - checked above
-        raise UserError(Problem("I024", toml_path, None, f"期刊里没有栏目“{column}”。", "")) from None
     except TomlEditError as exc:
         raise UserError(Problem("I027", toml_path, None, str(exc),
                                 "手工在 issue.toml 该栏目的 articles 列表里加上 " + rel + "。")) from None
-    _, before = check_issue(into)
     before_keys = {(p.code, p.message) for p in before if p.severity == "error"}
     notes: list[str] = []
     copied: list[Path] = []
@@ -279,10 +325,15 @@ def import_markdown_article(source: Path, into: Path, *, column: str, after: str
             article_text = text.lstrip("\ufeff")
         atomic_write_text(article_path, article_text)
         atomic_write_text(toml_path, new_toml)
-        _, after_problems = check_issue(into)
+        after_issue, after_problems = check_issue(into)
         new_errors = [p for p in after_problems if p.severity == "error" and (p.code, p.message) not in before_keys]
         if new_errors:
-            raise UserError(new_errors)
+            # The written copy is removed below: point at the user's own file instead (same
+            # lines when it was copied as is; a converted one has other lines).
+            raise UserError([
+                replace(p, file=source, line=p.line if source_format else None)
+                if p.file is not None and Path(p.file).resolve() == article_path.resolve() else p
+                for p in new_errors])
     except BaseException:
         atomic_write_bytes(toml_path, toml_bytes)
         article_path.unlink(missing_ok=True)
@@ -291,5 +342,6 @@ def import_markdown_article(source: Path, into: Path, *, column: str, after: str
         raise
     if column not in names:
         notes.append(f"新建了栏目“{column}”（放在期末）。")
+    notes.extend(_renumbered(before_issue, after_issue, slug))
     return ArticleImportResult(path=article_path, slug=slug, column=column, title=title,
                                notes=tuple(notes))

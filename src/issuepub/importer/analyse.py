@@ -12,7 +12,6 @@ import datetime as dt
 import re
 
 from ..diagnostics import Problem, UserError
-from ..sources.loader import CODE_RE
 from .bodies import BodyIndex, Context, attach_run, build_article, repair_article
 from .contents import find_contents, parse_contents
 from .draft import (DOUBT, INFO, MISMATCH, REPAIR, TODO, Dest, DraftArticle, DraftColumn,
@@ -112,6 +111,7 @@ def analyse_text(text: str, *, source_name: str = "", code: str | None = None,
     if not masthead.title:
         raise UserError(Problem("I013", None, None, "没有找到刊名（期号行上面的一行，如“天津支部生活”）。",
                                 "确认提取的文字包含版权页的刊名一行。"))
+    _check_issue_date(masthead)
 
     # --- columns and articles --------------------------------------------------------------
     columns: dict[str, DraftColumn] = {}
@@ -268,6 +268,26 @@ def analyse_text(text: str, *, source_name: str = "", code: str | None = None,
     return issue
 
 
+def _source_line(masthead, prefix: str) -> int | None:
+    return next((no for no, _, what in masthead.sources if what.startswith(prefix)), None)
+
+
+def _check_issue_date(masthead) -> None:
+    """The issue number is a month and the publication day exists in it (I014, I015)."""
+    edition_line = _source_line(masthead, "版别")
+    if not 1 <= masthead.number <= 12:
+        raise UserError(Problem("I014", None, edition_line,
+                                f"期号行写的是第 {masthead.number} 期，月刊的期号应在 1 到 12 之间。",
+                                "核对这一行的期号；提取的文字有误时先改正它再导入。"))
+    day = masthead.day if masthead.day is not None else 1
+    try:
+        dt.date(masthead.year, masthead.number, day)
+    except ValueError:
+        raise UserError(Problem("I015", None, _source_line(masthead, "出版日") or edition_line,
+                                f"{masthead.year}年{masthead.number}月没有 {day} 日（版权页写“每月{day}日出版”）。",
+                                "核对这一行的出版日，改正后再导入；或删掉这一行，导入后在 issue.toml 里填 date。")) from None
+
+
 def issue_date(issue: ImportedIssue) -> dt.date:
     m = issue.masthead
     day = m.day if m.day is not None else (1 if m.edition == "上半月" else 16)
@@ -300,4 +320,4 @@ def _check_people(article: DraftArticle, notes: list[Note]) -> None:
                           article.slug))
 
 
-__all__ = ["analyse_text", "issue_date", "CODE_RE", "KNOWN_CODES"]
+__all__ = ["analyse_text", "issue_date", "KNOWN_CODES"]

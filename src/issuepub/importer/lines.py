@@ -17,7 +17,6 @@ from ..text import is_sentence_final
 END_MARKS = "✎■"
 # Ending in one of these means the sentence clearly goes on.
 CONTINUING = "，,、（(“「『《"
-QUOTE_CHARS = "“”‘’「」『』\"'〝〞"
 PAIRS = {"“": "”", "「": "」", "『": "』", "《": "》", "（": "）", "(": ")", "【": "】"}
 QR_MARKER = "扫码收听有声文章"
 

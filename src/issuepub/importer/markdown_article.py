@@ -23,10 +23,10 @@ import re
 from dataclasses import dataclass, field
 
 from .draft import DraftArticle, DraftBlock, Piece
-from .lines import (byline_rest, credit_of, is_qr_marker, join_text, looks_like_names,
-                    split_byline, split_lines, strip_end_mark)
+from ..sources.markdown import CAPTION_RE, join_lines
+from .lines import (byline_rest, credit_of, is_qr_marker, looks_like_names, split_byline,
+                    split_lines, strip_end_mark)
 
-_CAPTION_RE = re.compile(r"^!\[(?P<text>[^\]]*)\](?:\((?P<image>[^)]*)\))?\s*$")
 _HEADING_RE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
 
 
@@ -104,7 +104,7 @@ def parse_markdown_article(text: str) -> ParsedMarkdown:
             end_para()
             article.credit = credit
             continue
-        cap = _CAPTION_RE.match(t)
+        cap = CAPTION_RE.match(t)
         if cap:
             end_para()
             blocks.append(DraftBlock("caption", [Piece(ln.no, t)], cap.group("text").strip()))
@@ -117,20 +117,14 @@ def parse_markdown_article(text: str) -> ParsedMarkdown:
             end_para()
             continue
         started = True
-        if text_part.startswith(">"):
-            body = text_part[1:].strip()
-            if para is not None and para.kind == "quote":
-                para.text = join_text(para.text, body)
-                para.pieces.append(Piece(ln.no, body))
-            else:
-                para = DraftBlock("quote", [Piece(ln.no, body)], body)
-                blocks.append(para)
-            continue
-        if para is not None and para.kind == "paragraph":
-            para.text = join_text(para.text, text_part)
-            para.pieces.append(Piece(ln.no, text_part))
+        # Lines of one paragraph (or one quote) are joined as the source loader joins them.
+        kind, body = ("quote", text_part[1:].strip()) if text_part.startswith(">") \
+            else ("paragraph", text_part)
+        if para is not None and para.kind == kind:
+            para.text = join_lines([para.text, body])
+            para.pieces.append(Piece(ln.no, body))
         else:
-            para = DraftBlock("paragraph", [Piece(ln.no, text_part)], text_part)
+            para = DraftBlock(kind, [Piece(ln.no, body)], body)
             blocks.append(para)
     if not any(b.kind in ("paragraph", "quote") for b in blocks):
         raise MarkdownArticleError(None, f"《{article.title}》没有正文。",

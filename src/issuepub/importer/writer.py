@@ -11,6 +11,7 @@ import shutil
 from pathlib import Path
 from typing import Callable
 
+from ..fsutil import atomic_write_text
 from .analyse import issue_date
 from .draft import DraftArticle, DraftBlock, ImportedIssue
 
@@ -139,6 +140,24 @@ def render_files(issue: ImportedIssue) -> dict[str, str]:
     return files
 
 
+class FolderNotEmpty(Exception):
+    """The target folder holds files and replacing it was not asked for."""
+
+
+def foreign_entries(folder: Path, report_name: str) -> list[str]:
+    """What ``folder`` holds besides what an import writes (issue.toml, the report,
+    articles/*.md): files ``--force`` would destroy, such as a cover or pictures."""
+    allowed = {"issue.toml", report_name, "articles"}
+    found = [p.name for p in folder.iterdir() if p.name not in allowed]
+    articles = folder / "articles"
+    if articles.is_dir():
+        found += [f"articles/{p.name}" for p in articles.iterdir()
+                  if not (p.is_file() and p.suffix == ".md")]
+    elif articles.exists():
+        found.append("articles")
+    return sorted(found)
+
+
 def write_folder(files: dict[str, str], out: Path, *, force: bool,
                  finish: Callable[[Path], dict[str, str]] | None = None) -> None:
     """Write ``files`` under ``out``. The folder is assembled beside ``out`` and renamed into
@@ -152,15 +171,13 @@ def write_folder(files: dict[str, str], out: Path, *, force: bool,
         shutil.rmtree(tmp)
     try:
         for rel, text in files.items():
-            path = tmp / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8", newline="\n")
+            atomic_write_text(tmp / rel, text)  # fsynced: the old folder goes right after
         if finish is not None:
             for rel, text in finish(tmp).items():
-                (tmp / rel).write_text(text, encoding="utf-8", newline="\n")
+                atomic_write_text(tmp / rel, text)
         if out.exists():
             if not force and any(out.iterdir()):
-                raise FileExistsError(out)
+                raise FolderNotEmpty(out)
             old = parent / f".{out.name}.old-{os.getpid()}"
             if old.exists():
                 shutil.rmtree(old)

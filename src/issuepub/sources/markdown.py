@@ -27,7 +27,7 @@ FRONT_MATTER_KEYS = {
 }
 _TRUE = {"yes", "true", "是", "y", "on"}
 _FALSE = {"no", "false", "否", "n", "off"}
-_CAPTION_RE = re.compile(r"^!\[(?P<text>[^\]]*)\](?:\((?P<image>[^)]*)\))?\s*$")
+CAPTION_RE = re.compile(r"^!\[(?P<text>[^\]]*)\](?:\((?P<image>[^)]*)\))?\s*$")
 _ASCII_WORD_END = re.compile(r"[A-Za-z0-9,.;:!?%)]$")
 _ASCII_WORD_START = re.compile(r"^[A-Za-z0-9(]")
 
@@ -194,7 +194,7 @@ def _parse_body(lines: list[str], start: int, path: Path, problems: list[Problem
                 quote_line = lineno
             quote.append(line[1:].strip())
             continue
-        m = _CAPTION_RE.match(line)
+        m = CAPTION_RE.match(line)
         if m and not para and not quote:
             text = m.group("text").strip()
             image = (m.group("image") or "").strip() or None

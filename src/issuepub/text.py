@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
+# Chinese characters (CJK Extension A and the Unified Ideographs), for regex classes: [{HAN}].
+HAN = r"\u3400-\u4dbf\u4e00-\u9fff"
+
 # Sentence-final punctuation; closing quotes and brackets that follow stay with the sentence.
 _SENTENCE_END = "。！？!?；;…"
 _CLOSERS = "”’」』）)》〉】"

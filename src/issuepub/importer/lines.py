@@ -12,7 +12,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from ..text import is_sentence_final
+from ..text import HAN, is_sentence_final
 
 END_MARKS = "✎■"
 # Ending in one of these means the sentence clearly goes on.
@@ -32,7 +32,7 @@ EDITION_RE = re.compile(
     r"^(?P<edition>上半月|下半月)\s*(?P<year>\d{4})\s*年\s*第\s*(?P<number>\d{1,2})\s*期"
     r"(?:\s*[·・•.]?\s*总第\s*(?P<total>\d{1,5})\s*期)?"
 )
-HAN_RE = re.compile(r"[\u3400-\u9fff]")
+HAN_RE = re.compile(f"[{HAN}]")
 NAME_TOKEN_RE = re.compile(r"^[\u3400-\u9fff·]{2,4}$")
 CJK_SPACE_RE = re.compile(r"[\u3400-\u9fff”’」』》)）]\s+[“‘「『《(（\u3400-\u9fff]")
 # Organisations sign articles too: 和平区委组织部, 天津市审计局机关党委, 天津市水务集团党委.

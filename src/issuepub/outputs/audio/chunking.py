@@ -13,11 +13,12 @@ import re
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
+from ...text import HAN
 from .normalize import is_speakable
 from .script import Unit
 
 _CLAUSE_END = re.compile(r"[，、：,:][”’」』）》]*")
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff〇]")
+_HAN = re.compile(f"[{HAN}〇]")
 _NUMERALS = set("零〇一二两三四五六七八九十百千万亿点")
 
 

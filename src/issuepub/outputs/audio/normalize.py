@@ -13,13 +13,14 @@ from __future__ import annotations
 import re
 from typing import Iterable, Literal
 
+from ...text import HAN as _HAN
+
 LatinMode = Literal["keep", "spell"]
 
 DIGITS = "零一二三四五六七八九"
 YEAR_DIGITS = "〇一二三四五六七八九"  # years are printed and read digit by digit: 二〇二四
 HAN_NUMERALS = "〇零一二三四五六七八九十"
 
-_HAN = r"\u3400-\u4dbf\u4e00-\u9fff"
 _CJK_PUNCT = "，。！？；：、“”‘’「」『』《》〈〉（）【】"
 
 # Mandarin names of Latin letters, for voices without English (the usual classroom forms).

@@ -49,7 +49,7 @@ def scaled_issue(target: Path, factor: int) -> Path:
 
 def with_cover(issue_dir: Path) -> None:
     """Give an imported issue a cover file, as production has (the import leaves none, and a
-    build without one draws it each time: about 70 ms more)."""
+    build without one draws it each time: the "no cover file" row shows what that costs)."""
     from issuepub.cover import draw_cover
 
     (issue_dir / "cover.png").write_bytes(draw_cover(load_issue(issue_dir)))
@@ -116,23 +116,28 @@ def main() -> None:
             from issuepub.importer import import_issue_text
 
             import_issue_text(CORPUS, tmp / "corpus")
+            import_issue_text(CORPUS, tmp / "corpus-nocover")
             with_cover(tmp / "corpus")
-            cases.append(("corpus", tmp / "corpus"))
+            cases += [("corpus", tmp / "corpus"), ("corpus, no cover file", tmp / "corpus-nocover")]
+        # What every run pays before any work: the interpreter and the imports of an EPUB build.
+        wall, rss = best([sys.executable, "-c", "import issuepub.build, issuepub.outputs.epub"],
+                         args.repeat)
+        rows.append(("start-up only", 0, "issuepub", wall, rss))
         for label, issue_dir in cases:
             n = len(load_issue(issue_dir).articles)
             wall, rss = best(issuepub + ["build", str(issue_dir), "--only", "epub", "--out", str(tmp / "out")],
                              args.repeat)
             rows.append((label, n, "issuepub", wall, rss))
-            if pandoc:
+            if pandoc and load_issue(issue_dir).cover is not None:
                 files = pandoc_sources(issue_dir, tmp / f"pandoc-{label.replace(' ', '')}")
                 cover = load_issue(issue_dir).cover  # the same cover picture for both tools
                 wall, rss = best([pandoc, "--toc", "--metadata", "title=bench", "--metadata", "lang=zh-CN",
                                   f"--epub-cover-image={cover}", "-o", str(tmp / "p.epub"),
                                   *map(str, files)], args.repeat)
                 rows.append((label, n, "pandoc", wall, rss))
-    print(f"{'issue':<14}{'articles':>9}  {'tool':<9}{'wall s (best)':>14}{'peak MB':>10}")
+    print(f"{'issue':<24}{'articles':>9}  {'tool':<9}{'wall s (best)':>14}{'peak MB':>10}")
     for label, n, tool, wall, rss in rows:
-        print(f"{label:<14}{n:>9}  {tool:<9}{wall:>14.3f}{rss:>10.1f}")
+        print(f"{label:<24}{n:>9}  {tool:<9}{wall:>14.3f}{rss:>10.1f}")
     if not pandoc:
         print("(pandoc not installed: apt-get install pandoc to compare)")
     print("wall time includes interpreter start-up for both tools; best of", args.repeat)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,7 +15,7 @@ SHARED = Path(__file__).resolve().parents[1] / ".." / "shared"
 CORPUS = SHARED / "corpus" / "tjzbsh-2024-11b.txt"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def corpus_path() -> Path:
     if not CORPUS.is_file():
         pytest.skip(f"the real corpus is not here ({CORPUS}); it lives in the workplace's shared/ folder")
@@ -57,8 +56,3 @@ def assert_epubcheck_clean(epub: Path) -> None:
         for m in bad
     )
     assert not bad, f"EPUBCheck found {len(bad)} problems in {epub.name}:\n{summary}"
-
-
-@pytest.fixture
-def in_ci() -> bool:
-    return os.environ.get("CI") == "true"

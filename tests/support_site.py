@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
+
+from support.media import make_mp3, mp3_seconds
 
 from issuepub.build import base_manifest, dump_manifest, merge_result
 from issuepub.fsutil import file_record
@@ -70,29 +71,6 @@ def tiny_issue(root: Path, *, number: int = 11, edition: str = "下半月", year
     )
 
 
-def ffmpeg() -> str:
-    import imageio_ffmpeg
-
-    return imageio_ffmpeg.get_ffmpeg_exe()
-
-
-def make_mp3(path: Path, seconds: float, frequency: int = 440) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [ffmpeg(), "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
-         "-f", "lavfi", "-i", f"sine=frequency={frequency}:sample_rate=24000:duration={seconds}",
-         "-ac", "1", "-codec:a", "libmp3lame", "-b:a", "32k", "-map_metadata", "-1",
-         "-fflags", "+bitexact", "-flags:a", "+bitexact", str(path)],
-        check=True, timeout=60,
-    )
-
-
-def mp3_duration(path: Path) -> float:
-    from mutagen.mp3 import MP3
-
-    return float(MP3(str(path)).info.length)
-
-
 def vtt_text(cues: list[tuple[float, float, str]]) -> str:
     def ts(t: float) -> str:
         ms = int(round(t * 1000))
@@ -107,8 +85,8 @@ def vtt_text(cues: list[tuple[float, float, str]]) -> str:
 def make_audio(out_dir: Path, article: Article, seconds: float, *, final: bool = True) -> dict[str, Any]:
     """Narration files where the audio output puts them, and its manifest record for them."""
     mp3 = out_dir / "audio" / f"{article.number:02d}-{article.slug}.mp3"
-    make_mp3(mp3, seconds, 330 + 110 * article.number)
-    duration = mp3_duration(mp3)
+    make_mp3(mp3, seconds, frequency=330 + 110 * article.number, bitrate="32k")
+    duration = mp3_seconds(mp3)
     vtt = mp3.with_suffix(".vtt")
     half = round(duration / 2, 3)
     vtt.write_text(vtt_text([(0.0, half, article.title), (half, duration, "第二句字幕。")]),

@@ -106,7 +106,9 @@ def test_the_synthesiser_state_can_be_pinned_in_this_library():
     assert len(regions) >= len(STATE_VARIABLES)
     assert all(0 < size <= 64 * 1024 for _, size in regions)
     assert espeak.pin_state()
-    first = espeak.synthesize("同一句话，无论前面说过什么。")[0]
-    espeak.synthesize("楼门口就是我们的主战场！")
-    assert espeak.synthesize("同一句话，无论前面说过什么。")[0] == first
-    espeak.unpin_state()  # leave the shared instance as other tests expect it
+    try:
+        first = espeak.synthesize("同一句话，无论前面说过什么。")[0]
+        espeak.synthesize("楼门口就是我们的主战场！")
+        assert espeak.synthesize("同一句话，无论前面说过什么。")[0] == first
+    finally:
+        espeak.unpin_state()  # leave the shared instance as other tests expect it

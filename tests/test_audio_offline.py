@@ -97,6 +97,18 @@ def test_tags_read_back(built):
     fmt, width, difference = picture_difference(picture.data, Path(iss.cover).read_bytes())
     assert picture.mime == "image/jpeg" and fmt == "JPEG" and width <= 600 and difference < 4
     assert "不是正式发布" in str(tags.getall("COMM")[0])  # offline audio says it is a proof
+    assert str(tags["TDRC"]) == "2024-11-15" and str(tags["TPUB"]) == "中共天津市委支部生活社"
+    unsigned = ID3(out(built) / result.articles["juanshou"]["path"])
+    assert str(unsigned["TPE1"]) == "天津支部生活"  # no author nor credit: the magazine
+
+
+def test_the_artist_is_the_author_else_the_credit_else_the_magazine(tmp_path):
+    from issuepub.outputs.audio.tags import artist
+
+    iss = short_issue(tmp_path)
+    assert artist(article("a", "题", ["文。"], author="卢艳芝", credit="某单位 供稿"), iss) == "卢艳芝"
+    assert artist(article("b", "题", ["文。"], credit="天津水务集团党委 供稿"), iss) == "天津水务集团党委"
+    assert artist(article("c", "题", ["文。"]), iss) == "天津支部生活"
 
 
 def _timings(built, slug):
@@ -172,7 +184,7 @@ def test_editing_one_paragraph_resynthesises_only_that_paragraph(built):
     with watched(OfflineEngine) as calls:
         result, _ = build_audio(edited, root / "build", manifest, tts="offline", jobs=2)
     assert calls == ["每个网格三十到五十户，办结率达到百分之九十七。"]
-    assert result.articles["juanshou"] == first.articles["juanshou"]  # not even re-assembled
+    assert result.articles["juanshou"] == first.articles["juanshou"]  # same file (counts below: reused)
     assert result.articles["shangquan"]["sha256"] != first.articles["shangquan"]["sha256"]
     counts = result.run["counts"]
     assert (counts["built"], counts["reused"], counts["failed"]) == (1, 1, 0)

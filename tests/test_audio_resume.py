@@ -30,7 +30,7 @@ PARAGRAPHS = [
 
 def resume_issue(root: Path):
     return issue(root, [article(f"a{i}", f"第{i}篇文章", PARAGRAPHS, column="特别关注",
-                                author="张婉妮") for i in range(1, 5)])
+                                author="张婉妮") for i in range(1, 9)])
 
 
 CHILD = textwrap.dedent("""
@@ -68,15 +68,19 @@ def test_sigkill_then_resume(tmp_path):
     child = subprocess.Popen([sys.executable, "-c", CHILD.format(tests=str(TESTS), root=str(tmp_path))],
                              start_new_session=True)
     try:
-        # Kill it while an article is being assembled (its temporary files exist), or at the
-        # latest once a good part of the chunks is cached.
+        # Kill it while a later article's MP3 is being encoded (its temporary file exists)
+        # and an earlier one is already final: the moment a non-atomic write would show.
         deadline = time.monotonic() + 120
+        encoding = finished = False
         while time.monotonic() < deadline and child.poll() is None:
-            assembling = audio_dir.is_dir() and any(p.name.endswith(".part") for p in audio_dir.iterdir())
-            if assembling or len(list(cache_root.glob("*/*.chunk"))) >= 14:
+            names = [p.name for p in audio_dir.iterdir()] if audio_dir.is_dir() else []
+            finished = any(n.endswith(".mp3") and not n.startswith(".") for n in names)
+            encoding = any(n.startswith(".") and ".mp3." in n and n.endswith(".part") for n in names)
+            if finished and encoding:
                 break
-            time.sleep(0.005)
+            time.sleep(0.002)
         assert child.poll() is None, "the build finished before it could be killed"
+        assert finished and encoding, "the build was never caught encoding an MP3"
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
         # Its engine workers notice and exit on their own.
@@ -88,12 +92,15 @@ def test_sigkill_then_resume(tmp_path):
         if _group_alive(child.pid):
             os.killpg(child.pid, signal.SIGKILL)
 
-    # Whatever is under a final name is a whole, decodable MP3.
-    for mp3 in audio_dir.glob("*.mp3") if audio_dir.is_dir() else []:
+    # Whatever is under a final name is whole: the MP3s decode, the cache entries read back.
+    finals = list(audio_dir.glob("*.mp3"))
+    assert finals
+    for mp3 in finals:
         assert decoded_seconds(mp3) > 1.0
-
+    assert any(p.name.endswith(".part") for p in audio_dir.iterdir())  # left for the next build
     cached_before = {p.stem for p in cache_root.glob("*/*.chunk")}
     assert cached_before, "nothing was cached before the kill"
+    assert all(ChunkCache(cache_root).get(key) is not None for key in cached_before)
     engine = OfflineEngine(iss.audio)
     plans = [plan_article(iss, a, engine) for a in iss.articles]
     texts = {k: c.text for p in plans for k, c in zip(p.keys, p.chunks)}
@@ -103,7 +110,7 @@ def test_sigkill_then_resume(tmp_path):
     with watched(OfflineEngine) as calls:
         result, _ = build_audio(iss, tmp_path / "build", tts="offline", jobs=2)
     assert sorted(calls) == missing  # finished chunks were not redone
-    assert not result.failures and len(result.articles) == 4
+    assert not result.failures and len(result.articles) == len(iss.articles)
     assert not [p for p in audio_dir.iterdir() if p.name.endswith(".part")]
     assert not list(cache_root.glob("*/.*.part"))
     cache = ChunkCache(cache_root)

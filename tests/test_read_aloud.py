@@ -2,26 +2,25 @@
 sentence the narration says there, clips in order inside the audio, media metadata, and
 articles without usable narration left without an overlay.
 
-Until the audio output lands, the narration is a stand-in written here: per article a timings
-file (sentences from the model through ``split_sentences``, times from their length) and an
-MP3 of that length (mono 24 kHz 48 kbit/s, made with ffmpeg). The end-to-end test at the end
-uses the real offline narration when ``issuepub.outputs.audio`` exists.
+Most tests use a stand-in narration written here, so each property is checked on known
+times: per article a timings file (sentences from the model through ``split_sentences``, times
+from their length) and an MP3 of that length (mono 24 kHz 48 kbit/s, made with ffmpeg). The
+end-to-end test at the end uses the real offline narration.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
-import importlib
 import io
 import itertools
 import json
-import subprocess
 import zipfile
 from pathlib import Path, PurePosixPath
 
 import pytest
 from conftest import EXAMPLE, assert_epubcheck_clean
+from support.media import make_mp3, mp3_seconds
 from lxml import etree
 
 from issuepub.build import base_manifest, run_build
@@ -53,18 +52,6 @@ def spoken_sentences(article) -> list[tuple[str, int | None, int, str]]:
     parts += [("block", i, b.text) for i, b in enumerate(article.blocks) if b.kind != "caption"]
     return [(target, block, n, s) for target, block, text in parts
             for n, s in enumerate(split_sentences(text))]
-
-
-def write_mp3(path: Path, seconds: float) -> None:
-    import imageio_ffmpeg
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
-        [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
-         "-f", "lavfi", "-i", f"sine=frequency=330:duration={seconds:.3f}:sample_rate=24000",
-         "-ac", "1", "-c:a", "libmp3lame", "-b:a", "48k", "-map_metadata", "-1",
-         "-fflags", "+bitexact", "-flags:a", "+bitexact", str(path)],
-        check=True, capture_output=True)
 
 
 def tag_like_the_audio_output(mp3: Path, issue, article) -> None:
@@ -103,7 +90,7 @@ def fake_narration(issue, out_dir: Path, manifest: dict, *, skip: tuple[str, ...
         duration = round(t, 3)
         stem = f"audio/{article.number:02d}-{article.slug}"
         mp3 = out_dir / f"{stem}.mp3"
-        write_mp3(mp3, duration)
+        make_mp3(mp3, duration, frequency=330)
         tag_like_the_audio_output(mp3, issue, article)
         timings = out_dir / f"{stem}.timings.json"
         timings.write_text(json.dumps({"version": 1, "slug": article.slug, "duration": duration,
@@ -190,12 +177,6 @@ def read_overlays(epub: Path) -> dict:
                              "end": seconds(audio.get("clipEnd"))})
             out[doc_name] = {"smil_id": smil_item.get("id"), "pars": pars}
     return out
-
-
-def mp3_seconds(data: bytes) -> float:
-    from mutagen.mp3 import MP3
-
-    return MP3(io.BytesIO(data)).info.length
 
 
 # --- tests ----------------------------------------------------------------------------------
@@ -436,15 +417,6 @@ def test_clock_values():
 
 # --- end to end with the real narration ---------------------------------------------------------
 
-def _audio_output_ready() -> bool:
-    try:
-        return hasattr(importlib.import_module("issuepub.outputs.audio"), "build")
-    except ImportError:
-        return False
-
-
-@pytest.mark.skipif(not _audio_output_ready(),
-                    reason="the audio output (issuepub.outputs.audio.build) is not written yet")
 def test_end_to_end_with_offline_narration(tmp_path):
     report = run_build(EXAMPLE, tmp_path, only=["epub"], options=BuildOptions(read_aloud=True))
     assert "audio" in report.outputs

@@ -72,3 +72,21 @@ def picture_difference(embedded: bytes, source: bytes) -> tuple[str, int, float]
         original = flat.resize(shown.size, Image.LANCZOS)
     diff = ImageStat.Stat(ImageChops.difference(shown, original)).mean
     return fmt, shown.width, sum(diff) / len(diff)
+
+
+def make_mp3(path: Path, seconds: float, *, frequency: int = 440, bitrate: str = "48k") -> None:
+    """A sine tone as a mono 24 kHz MP3, bit-exact (a stand-in for narration)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(
+        [FFMPEG, "-nostdin", "-hide_banner", "-loglevel", "error", "-y",
+         "-f", "lavfi", "-i", f"sine=frequency={frequency}:sample_rate=24000:duration={seconds:.3f}",
+         "-ac", "1", "-codec:a", "libmp3lame", "-b:a", bitrate, "-map_metadata", "-1",
+         "-fflags", "+bitexact", "-flags:a", "+bitexact", str(path)],
+        check=True, capture_output=True, timeout=60)
+
+
+def mp3_seconds(data: bytes | Path) -> float:
+    """The length mutagen reads from an MP3's frames (its bytes or its path)."""
+    from mutagen.mp3 import MP3
+
+    return float(MP3(io.BytesIO(data) if isinstance(data, bytes) else str(data)).info.length)

@@ -131,7 +131,7 @@ def state_regions(path: str) -> list[tuple[int, int]]:
 
 @functools.lru_cache(maxsize=1)
 def _libc() -> ctypes.CDLL:
-    return ctypes.CDLL(None)  # the process's C library, whose rand() espeak's noise uses
+    return ctypes.CDLL(None)  # the process's C library, whose rand() libespeak-ng calls
 
 
 class _EventId(ctypes.Union):
@@ -211,8 +211,9 @@ class Espeak:
         flutter phase, echo buffer, wave phase, queue positions; see ``STATE_VARIABLES``), so
         the same text comes out slightly different depending on what was said before, and a
         clean build would not reproduce the last one. Their bytes are saved here and written
-        back before each utterance (and libc's rand() reseeded for the breath noise). Needs the
-        library's symbol table; False when it cannot be read.
+        back before each utterance. libc's rand(), which the library imports, is reseeded too
+        (no test shows the cmn voice needing it; it costs nothing). Needs the library's symbol
+        table; False when it cannot be read.
         """
         import espeakng_loader
 

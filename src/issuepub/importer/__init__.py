@@ -339,6 +339,8 @@ def import_markdown_article(source: Path, into: Path, *, column: str, after: str
         article_path.unlink(missing_ok=True)
         for path in copied:
             path.unlink(missing_ok=True)
+        if copied and not any(copied[0].parent.iterdir()):
+            copied[0].parent.rmdir()  # the pictures/ folder this import created
         raise
     if column not in names:
         notes.append(f"新建了栏目“{column}”（放在期末）。")

@@ -17,9 +17,8 @@ from .contents import find_contents, parse_contents
 from .draft import (DOUBT, INFO, MISMATCH, REPAIR, TODO, Dest, DraftArticle, DraftColumn,
                     ImportedIssue, Note)
 from .lines import credit_org, join_text, norm_key, split_lines
-from .masthead import body_start, parse_masthead
+from .masthead import KNOWN_CODES, body_start, parse_masthead
 
-KNOWN_CODES = {"天津支部生活": "tjzbsh"}
 FALLBACK_CODE = "magazine"
 # Short enough that the codes stay QR version 3, which the default 20 mm size holds.
 PLACEHOLDER_BASE_URL = "https://ting.example.invalid"

@@ -20,6 +20,8 @@ COVER_RE = re.compile(r"^封面\s*[：:]")
 PUBLISHER_RE = re.compile(r"^(?:编辑出版|出版|出版单位|出版者)\s*[：:]?\s*(?P<name>\S.*)$")
 PRICE_RE = re.compile(r"^(?:定价|零售价|每册定价)")
 URL_RE = re.compile(r"^(?:https?://|www\.)\S+$")
+# Magazines the importer knows: title -> code (file names, URLs). Others get a placeholder code.
+KNOWN_CODES = {"天津支部生活": "tjzbsh"}
 
 
 def _is_label_line(text: str) -> bool:
@@ -55,7 +57,7 @@ def body_start(lines: list[Line]) -> int:
     return len(lines)
 
 
-def parse_masthead(lines: list[Line], *, known_titles: tuple[str, ...] = ("天津支部生活",)
+def parse_masthead(lines: list[Line], *, known_titles: tuple[str, ...] = tuple(KNOWN_CODES)
                    ) -> tuple[Masthead, dict[int, Dest], list[Note]]:
     """Read the masthead lines. Every line gets a destination: a field of issue.toml or,
     for lines only parsed into values (edition line, ISSN…), the report's 刊物信息来源."""

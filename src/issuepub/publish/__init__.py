@@ -109,12 +109,12 @@ def run_publish(root: Path, to: str, *, endpoint_url: str | None = None, dry_run
                 progress: Callable[[str], None] = lambda message: None) -> PublishReport:
     """Publish ROOT to ``to``. ``check_url``: None no public check, "" the base URL itself,
     else an address that stands in for the base URL (a staging host, a local test server)."""
-    plan = make_plan(Path(root), allow_preview=allow_preview)
-    dest = parse_destination(to)
-    _check_destination(plan, dest, endpoint_url)
+    dest = parse_destination(to)  # the command's own mistakes first, then the build's
     if check_url and urlsplit(check_url).scheme not in ("http", "https"):
         raise UserError(Problem("P019", None, None, f"--check-url {check_url} 不是网址。",
                                 "不写值即核对正式网址；或写一个代替它的 http(s) 地址。"))
+    plan = make_plan(Path(root), allow_preview=allow_preview)
+    _check_destination(plan, dest, endpoint_url)
     store = open_store(dest, endpoint_url)
     issues = "、".join(i.id for i in plan.issues)
     progress(f"{len(plan.issues)} 期（{issues}），{len(plan.uploads)} 个文件 → {dest.text}")

@@ -435,3 +435,77 @@ def test_store_check_names_a_missing_object(root, tmp_path):
     failures = check_store(store, plan.checks)
     assert [(f.url, "没有" in f.what) for f in failures] == [
         (f"{BASE_URL}/2025/03a/02/", True), (f"{BASE_URL}/2025/03a/04/", False)]
+
+
+# --- the magazine-level files, and the issue's "done when" -----------------------------------
+
+def test_magazine_level_files_go_to_the_prefix_itself(root, s3, bucket, capsys):
+    """ROOT/site/ (the magazine's index, feed, 404, sitemap, robots, artwork) is published at
+    the base URL itself and replaces the older ROOT/feed.xml."""
+    magazine = root / "site"
+    magazine.mkdir()
+    files = {"index.html": "<!doctype html><title>天津支部生活</title>", "404.html": "<p>404</p>",
+             "sitemap.xml": "<urlset/>", "robots.txt": "User-agent: *\n", "feed.xml": "<rss/>"}
+    for name, text in files.items():
+        (magazine / name).write_text(text, encoding="utf-8")
+    shutil.copy(root / ISSUE_ID / "site/2025/03a/artwork.jpg", magazine / "artwork.jpg")
+    (root / "feed.xml").write_text("<rss>older cross-issue feed</rss>", encoding="utf-8")
+    assert publish(str(root), "--to", f"s3://{bucket}", "--endpoint-url", s3.endpoint,
+                   "--allow-preview") == 0
+    objects = s3.objects(bucket)
+    assert set(objects) == set(site_files(root))
+    body = s3.client().get_object(Bucket=bucket, Key="feed.xml")["Body"].read()
+    assert body == b"<rss/>"
+    assert objects["robots.txt"]["ContentType"] == "text/plain; charset=utf-8"
+    assert objects["artwork.jpg"]["CacheControl"] == CACHE_LONG
+    order = [l.split("] ", 1)[1].split("（", 1)[0] for l in capsys.readouterr().err.splitlines()
+             if l.startswith("· 上传 ")]
+    assert order.index("artwork.jpg") < order.index("2025/03a/02/index.html") < order.index("index.html")
+
+
+@pytest.fixture
+def corpus_issue(corpus_path, tmp_path) -> Path:
+    """The real issue imported with a real base URL. Only the articles with a printed code are
+    narrated, which keeps the offline synthesis to five articles (about 30 s)."""
+    folder = tmp_path / "corpus"
+    assert cli.main(["import", str(corpus_path), "--out", str(folder),
+                     "--base-url", BASE_URL]) == 0
+    for article in (folder / "articles").glob("*.md"):
+        text = article.read_text(encoding="utf-8")
+        if "print_qr: yes" not in text:
+            article.write_text(text.replace("narrate: yes", "narrate: no"), encoding="utf-8")
+    return folder
+
+
+def test_example_and_corpus_in_one_root_publish_and_every_code_answers(
+        root, corpus_issue, tmp_path, s3, bucket, capsys):
+    build(corpus_issue, root)
+    plan = make_plan(root, allow_preview=True)
+    assert [i.id for i in plan.issues] == ["tjzbsh-2024-11b", ISSUE_ID]
+    qr_urls = [a["qr"]["url"] for folder in ("tjzbsh-2024-11b", ISSUE_ID)
+               for a in json.loads((root / folder / "manifest.json").read_text("utf-8"))["articles"]
+               if "qr" in a]
+    assert len(qr_urls) == 10 and [t.url for t in plan.checks] == qr_urls
+    assert all(t.audio is not None for t in plan.checks)
+
+    args = [str(root), "--to", f"s3://{bucket}", "--endpoint-url", s3.endpoint, "--allow-preview"]
+    assert publish(*args) == 0
+    assert "核对 10 个网址的页面和音频在存储中：都在" in capsys.readouterr().out
+    objects = s3.objects(bucket)
+    for url in qr_urls:  # the object each printed code names, and the MP3 its page plays
+        page = url[len(BASE_URL) + 1:] + "index.html"
+        assert objects[page]["ContentType"] == "text/html; charset=utf-8"
+        mp3 = [k for k in objects if k.startswith(url[len(BASE_URL) + 1:]) and k.endswith(".mp3")]
+        assert len(mp3) == 1 and objects[mp3[0]]["ContentType"] == "audio/mpeg"
+    assert publish(*args) == 0
+    assert f"上传 0 个（0 KB），未变 {len(objects)} 个" in capsys.readouterr().out
+
+    # The same root through a real web server: GET of every code's page, Range on its MP3.
+    www = tmp_path / "www"
+    server = FolderWebServer(www)
+    try:
+        assert publish(str(root), "--to", str(www), "--allow-preview", "--check-url", server.url) == 0
+        out = capsys.readouterr().out
+        assert "核对 10 个网址" in out and "公网核对（GET 网页、Range 请求音频）：通过" in out
+    finally:
+        server.stop()

@@ -231,23 +231,26 @@ def read_issue(folder: Path) -> tuple[BuiltIssue, dict[str, Any]]:
 
 
 def _check_targets(issue: BuiltIssue, manifest: dict[str, Any],
-                   by_source: dict[Path, Upload]) -> list[CheckTarget]:
-    """Every QR URL of the issue; without codes, every article page."""
+                   uploads: dict[str, Upload]) -> list[CheckTarget]:
+    """Every QR URL of the issue (without codes, every article page), each with the object its
+    address names (``{base_url}/x/`` is ``x/index.html``) and the MP3 that page plays."""
     articles = manifest.get("articles", [])
     chosen = [a for a in articles if "qr" in a] or articles
     targets = []
     for article in chosen:
-        url = (article.get("qr") or {}).get("url") or (article.get("site") or {}).get("url") \
-            or article.get("url")
         site = article.get("site") or {}
-        page = by_source.get(issue.folder / (site.get("page") or {}).get("path", "\0"))
-        if not url or page is None:
+        url = (article.get("qr") or {}).get("url") or site.get("url") or article.get("url") or ""
+        page = None
+        if url.startswith(issue.base_url + "/") and url.endswith("/"):
+            page = uploads.get(url[len(issue.base_url) + 1:] + "index.html")
+        if page is None:
             raise UserError(_problem(
                 "P010", issue.folder / MANIFEST_NAME,
-                f"第 {article.get('number')} 篇《{article.get('title')}》的网址没有对应的网页文件。",
-                "重新生成网页：issuepub build 期刊文件夹 --only qr site"))
-        audio_path = (site.get("audio") or {}).get("path")
-        audio = by_source.get(issue.folder / audio_path) if audio_path else None
+                f"第 {article.get('number')} 篇《{article.get('title')}》的网址 {url} "
+                "在构建的网页里没有对应的页面。",
+                "重新生成二维码和网页：issuepub build 期刊文件夹 --only qr site"))
+        audio_path = (site.get("audio") or {}).get("path", "")
+        audio = uploads.get(audio_path[len("site/"):]) if audio_path.startswith("site/") else None
         targets.append(CheckTarget(issue.id, url, page, audio))
     return targets
 
@@ -322,7 +325,7 @@ def make_plan(root: Path, *, allow_preview: bool = False) -> Plan:
     elif (root / LEGACY_FEED).is_file():
         add(LEGACY_FEED, root / LEGACY_FEED)
 
-    checks = [t for issue, manifest in read for t in _check_targets(issue, manifest, by_source)]
+    checks = [t for issue, manifest in read for t in _check_targets(issue, manifest, uploads)]
     ordered = tuple(sorted(uploads.values(), key=lambda u: (u.tier, u.key)))
     return Plan(root=root, base_url=base_url, issues=tuple(issues), uploads=ordered,
                 checks=tuple(checks))

@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -322,6 +323,12 @@ def test_store_mistakes_are_user_errors(root, s3, bucket, capsys, monkeypatch):
     args = [str(root), "--endpoint-url", s3.endpoint, "--allow-preview"]
     assert publish(*args, "--to", "s3://no-such-bucket-here") == 2
     assert "[P012]" in capsys.readouterr().err
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    assert publish(str(root), "--to", f"s3://{bucket}", "--endpoint-url",
+                   f"http://127.0.0.1:{port}", "--allow-preview") == 2
+    assert "[P014]" in capsys.readouterr().err
     monkeypatch.delenv("AWS_ACCESS_KEY_ID")
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     assert publish(*args, "--to", f"s3://{bucket}") == 2

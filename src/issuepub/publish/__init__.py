@@ -87,6 +87,13 @@ def _check_destination(plan: Plan, dest: Destination, endpoint_url: str | None) 
                                 "写成 https://oss-cn-beijing.aliyuncs.com 这样的地址。"))
 
 
+def _same(stored: str | None, wanted: str) -> bool:
+    """A header as the store gives it back (None: a store that keeps none, like a folder);
+    some S3-compatible stores change case or spacing."""
+    norm = lambda v: v.replace(" ", "").lower()  # noqa: E731
+    return stored is None or norm(stored) == norm(wanted)
+
+
 def _changes(plan: Plan, store: Store) -> tuple[list, int, list]:
     """(objects to upload with why, unchanged count, keys in the store the build lacks)."""
     existing = store.keys()
@@ -94,8 +101,8 @@ def _changes(plan: Plan, store: Store) -> tuple[list, int, list]:
     for upload in plan.uploads:
         stored = store.stored(upload.key) if existing.get(upload.key) == upload.size else None
         if stored is not None and stored.sha256 == upload.sha256 \
-                and stored.content_type in (None, upload.content_type) \
-                and stored.cache_control in (None, upload.cache_control):
+                and _same(stored.content_type, upload.content_type) \
+                and _same(stored.cache_control, upload.cache_control):
             unchanged += 1
         else:
             todo.append((upload, "新增" if upload.key not in existing else "已变更"))

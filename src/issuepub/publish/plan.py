@@ -197,11 +197,13 @@ def _site_records(manifest: dict[str, Any]) -> list[dict[str, Any]]:
     site = manifest.get("outputs", {}).get("site", {}) or {}
     for name, value in site.items():
         # The cross-issue feed is rewritten by every issue's build: only the last one matches.
-        if name != "all_issues_feed" and isinstance(value, dict) and "sha256" in value:
+        if name != "all_issues_feed" and isinstance(value, dict) and "sha256" in value \
+                and str(value.get("path", "")).startswith("site/"):
             records.append(value)
     for article in manifest.get("articles", []):
         for value in (article.get("site") or {}).values():
-            if isinstance(value, dict) and "sha256" in value:
+            if isinstance(value, dict) and "sha256" in value \
+                    and str(value.get("path", "")).startswith("site/"):
                 records.append(value)
     return records
 
@@ -326,6 +328,7 @@ def make_plan(root: Path, *, allow_preview: bool = False) -> Plan:
         add(LEGACY_FEED, root / LEGACY_FEED)
 
     checks = [t for issue, manifest in read for t in _check_targets(issue, manifest, uploads)]
-    ordered = tuple(sorted(uploads.values(), key=lambda u: (u.tier, u.key)))
+    # Within a tier, deeper first: an issue's page before the magazine index that links to it.
+    ordered = tuple(sorted(uploads.values(), key=lambda u: (u.tier, -u.key.count("/"), u.key)))
     return Plan(root=root, base_url=base_url, issues=tuple(issues), uploads=ordered,
                 checks=tuple(checks))

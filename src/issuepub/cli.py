@@ -200,8 +200,8 @@ def cmd_publish(args) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"check": cmd_check, "build": cmd_build, "outline": cmd_outline, "import": cmd_import,
-            "publish": cmd_publish}
+COMMANDS = {"check": cmd_check, "build": cmd_build, "outline": cmd_outline, "import": cmd_import}
+COMMANDS["publish"] = cmd_publish
 
 
 def main(argv: list[str] | None = None) -> int:

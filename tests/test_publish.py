@@ -516,3 +516,11 @@ def test_example_and_corpus_in_one_root_publish_and_every_code_answers(
         assert "核对 10 个网址" in out and "公网核对（GET 网页、Range 请求音频）：通过" in out
     finally:
         server.stop()
+
+
+def test_check_url_stands_in_for_the_base_url():
+    from issuepub.publish.check import public_url
+
+    url = f"{BASE_URL}/2025/03a/02/"
+    assert public_url(url, BASE_URL, BASE_URL) == url  # --check-url without a value
+    assert public_url(url, BASE_URL, "http://127.0.0.1:8080/") == "http://127.0.0.1:8080/2025/03a/02/"

@@ -18,10 +18,10 @@ from ..fsutil import atomic_write_bytes, atomic_write_text
 from ..model import EDITIONS
 from ..sources.loader import BASE_URL_RE, CODE_RE, SLUG_RE, read_text
 from .analyse import analyse_text
-from .draft import DOUBT, MISMATCH, REPAIR, TODO, Dest
+from .draft import DOUBT, MISMATCH, REPAIR, TODO, Dest, TextRepair
 from .lines import split_lines
 from .markdown_article import MarkdownArticleError, parse_markdown_article
-from .report import REPORT_NAME, render_report
+from .report import REPORT_NAME, render_report, typography_counts
 from .tomledit import TomlEditError, insert_article
 from .writer import (ARTICLE_DIR, FolderNotEmpty, foreign_entries, render_article, render_files,
                      write_folder)
@@ -45,12 +45,15 @@ class ImportResult:
     todos: tuple[str, ...]
     check_problems: tuple[str, ...]
     provenance: dict[int, Dest] = field(repr=False, default_factory=dict)
+    text_repairs: tuple[TextRepair, ...] = field(repr=False, default=())
 
     def summary(self) -> str:
         lines = [f"已导入《{self.title}》（{self.issue_id}）：{self.columns} 个栏目，{self.articles} 篇文章，"
                  f"写在 {self.out}/。",
                  f"修复 {self.repairs} 处，存疑 {self.doubts} 处，目录与正文不一致 {self.mismatches} 处，"
                  f"详见 {self.report}。"]
+        if self.text_repairs:
+            lines.insert(1, f"标点与空格修复 {len(self.text_repairs)} 处：{typography_counts(self.text_repairs)}。")
         if self.check_problems:
             lines.append(f"导入后检查发现 {len(self.check_problems)} 个问题（已写入报告）：")
             lines.extend(f"  {p}" for p in self.check_problems)
@@ -171,6 +174,7 @@ def import_issue_text(raw: Path, out: Path, *, force: bool = False, code: str | 
         mismatches=sum(1 for n in issue.notes if n.kind == MISMATCH),
         todos=tuple(n.message for n in issue.notes if n.kind == TODO),
         check_problems=tuple(found), provenance=dict(issue.provenance),
+        text_repairs=tuple(issue.text_repairs),
     )
 
 

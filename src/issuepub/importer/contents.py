@@ -1,10 +1,11 @@
 """The contents page (目录): columns, entries (page, title, author), subtitles, feature titles.
 
 The first half of the contents marks columns with ``■``; the second half lost the markers (and
-any part may lose them, the first column included), so a column name and an author both arrive as a bare line between two entries, and an author may
-stand on the entry's line or on the next. The printed bodies decide: an entry's title is the
-longest reading that is printed over a body, and a bare line is the author when the body is
-signed (byline or credit line), else a column name. ``Evidence`` supplies those facts, so this
+any part may lose them, the first column included), so a column name and an author both arrive
+as a bare line between two entries, and an author may stand on the entry's line or on the next.
+The printed bodies decide: an entry's title is the longest reading that is printed over a body,
+and a bare line is the author when the body is signed (byline or credit line), else a column
+name. ``Evidence`` supplies those facts, so this
 module stays a pure function of the lines.
 """
 

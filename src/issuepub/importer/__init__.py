@@ -209,6 +209,18 @@ def _renumbered(before, after, added: str) -> list[str]:
             "已经印出的二维码会打不开，请重新生成二维码，或把这篇放到期末（--new-column 或最后一个栏目）。"]
 
 
+def _markdown_notes(parsed, source: Path) -> list[str]:
+    """What the conversion changed: paragraphs joined, typography repaired (with lines)."""
+    from .report import line_ranges
+
+    notes = [f"{source.name} 第 {a} 行的段落没有句末标点，与第 {b} 行的段落原是一段（分页切开），已接上。"
+             for a, b in parsed.joins]
+    if parsed.text_repairs:
+        notes.append(f"标点与空格修复 {len(parsed.text_repairs)} 处（{typography_counts(parsed.text_repairs)}），"
+                     f"在 {source.name} 第 {line_ranges(r.line for r in parsed.text_repairs)} 行。")
+    return notes
+
+
 def import_markdown_article(source: Path, into: Path, *, column: str, after: str | None = None,
                             new_column: bool = False, slug: str | None = None,
                             page: int | None = None) -> ArticleImportResult:
@@ -301,7 +313,7 @@ def import_markdown_article(source: Path, into: Path, *, column: str, after: str
         raise UserError(Problem("I027", toml_path, None, str(exc),
                                 "手工在 issue.toml 该栏目的 articles 列表里加上 " + rel + "。")) from None
     before_keys = {(p.code, p.message) for p in before if p.severity == "error"}
-    notes: list[str] = []
+    notes: list[str] = _markdown_notes(parsed, source) if parsed is not None else []
     copied: list[Path] = []
     article_path = into / rel
     try:

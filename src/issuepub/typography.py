@@ -94,24 +94,33 @@ def _digit(ch: str) -> bool:
     return bool(ch) and ch in _DIGITS
 
 
-def _masked(text: str) -> list[bool]:
-    mask = [False] * len(text)
+_MASK_HINT_RE = re.compile(r"://|www\.|@")
+
+
+def _mask_spans(text: str) -> list[tuple[int, int]]:
+    if not _MASK_HINT_RE.search(text):
+        return []
+    spans = []
     for m in _MASK_RE.finditer(text):
         end = m.end()
         while end > m.start() and text[end - 1] in _MASK_TRAILING:
             end -= 1
-        for k in range(m.start(), end):
-            mask[k] = True
-    return mask
+        spans.append((m.start(), end))
+    return spans
 
 
 class _Text:
-    """The input with its mask and the neighbour lookups the rules share."""
+    """The input with its masked spans and the neighbour lookups the rules share."""
 
     def __init__(self, text: str):
         self.s = text
-        self.mask = _masked(text)
+        self.spans = _mask_spans(text)
         self.has_han = bool(_HAN_RE.search(text))
+
+    def masked(self, start: int, end: int | None = None) -> bool:
+        """Any of ``s[start:end]`` (default: the one character at start) lies in a URL or e-mail."""
+        end = start + 1 if end is None else end
+        return any(a < end and start < b for a, b in self.spans)
 
     def char(self, k: int) -> str:
         return self.s[k] if 0 <= k < len(self.s) else ""
@@ -142,12 +151,16 @@ class _Text:
 Edit = tuple[int, int, str, str]  # (start, end, replacement, kind)
 
 
+_FULLWIDTH_RE = re.compile("[０-９Ａ-Ｚａ-ｚ．]")
+
+
 def _fullwidth(t: _Text) -> list[Edit]:
     out: list[Edit] = []
-    for k, ch in enumerate(t.s):
-        if t.mask[k]:
+    for m in _FULLWIDTH_RE.finditer(t.s):
+        k, ch = m.start(), m.group(0)
+        if t.masked(k):
             continue
-        if "０" <= ch <= "９" or "Ａ" <= ch <= "Ｚ" or "ａ" <= ch <= "ｚ":
+        if ch != "．":
             out.append((k, k + 1, chr(ord(ch) - 0xFEE0), "fullwidth"))
         elif ch == "．" and _digit(t.char(k - 1)) and _digit(t.char(k + 1)):
             out.append((k, k + 1, ".", "fullwidth"))  # ３．５ is a decimal point
@@ -158,18 +171,25 @@ _ELLIPSIS_RE = re.compile(r"\.{3,}|。{3,}|(?<!…)…(?!…)|…{3,}")
 
 
 def _ellipsis(t: _Text) -> list[Edit]:
+    if "..." not in t.s and "。。。" not in t.s and "…" not in t.s:
+        return []  # the usual case, without a regex scan
     out = []
     for m in _ELLIPSIS_RE.finditer(t.s):
-        if any(t.mask[m.start():m.end()]) or not t.chinese_around(m.start(), m.end()):
+        if t.masked(m.start(), m.end()) or not t.chinese_around(m.start(), m.end()):
             continue
         out.append((m.start(), m.end(), "……", "ellipsis"))
     return out
 
 
+_DASH_RE = re.compile(r"(?<!-)--(?!-)|─{2}")
+
+
 def _dash(t: _Text) -> list[Edit]:
+    if "--" not in t.s and "──" not in t.s:
+        return []
     out = []
-    for m in re.finditer(r"(?<!-)--(?!-)|─{2}", t.s):
-        if any(t.mask[m.start():m.end()]) or not t.chinese_around(m.start(), m.end()):
+    for m in _DASH_RE.finditer(t.s):
+        if t.masked(m.start(), m.end()) or not t.chinese_around(m.start(), m.end()):
             continue
         # Between two digits it is a range (2023--2024), not a dash: left as written.
         if _digit(t.char(m.start() - 1)) and _digit(t.char(m.end())):
@@ -180,8 +200,9 @@ def _dash(t: _Text) -> list[Edit]:
 
 def _punctuation(t: _Text) -> list[Edit]:
     out = []
-    for k, ch in enumerate(t.s):
-        if ch not in ",;:?!" or t.mask[k]:
+    for m in re.finditer(r"[,;:?!]", t.s):
+        k, ch = m.start(), m.group(0)
+        if t.masked(k):
             continue
         before, after = t.char(k - 1), t.char(k + 1)
         if _digit(before) and _digit(after):
@@ -195,8 +216,9 @@ def _brackets(t: _Text) -> list[Edit]:
     """A pair converts together when it stands in Chinese text or holds Chinese text."""
     pairs: list[tuple[int, int | None]] = []
     stack: list[int] = []
-    for k, ch in enumerate(t.s):
-        if t.mask[k]:
+    for m in re.finditer(r"[()]", t.s):
+        k, ch = m.start(), m.group(0)
+        if t.masked(k):
             continue
         if ch == "(":
             stack.append(k)
@@ -231,8 +253,9 @@ def _quotes(t: _Text) -> list[Edit]:
         return []
     out = []
     double_open = single_open = True
-    for k, ch in enumerate(t.s):
-        if t.mask[k]:
+    for m in re.finditer("[\"']", t.s):
+        k, ch = m.start(), m.group(0)
+        if t.masked(k):
             continue
         if ch == '"':
             out.append((k, k + 1, "“" if double_open else "”", "quotes"))
@@ -251,7 +274,7 @@ def _spaces(t: _Text, converted: set[int]) -> list[Edit]:
     out = []
     for m in re.finditer(f"[{_SPACES}]+", t.s):
         a, b = m.start(), m.end()
-        if a == 0 or b == len(t.s) or any(t.mask[a:b]):
+        if a == 0 or b == len(t.s) or t.masked(a, b):
             continue
         left, right = t.s[a - 1], t.s[b]
         if (is_han(left) and _alnum(right)) or (_alnum(left) and is_han(right)):

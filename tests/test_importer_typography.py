@@ -192,3 +192,13 @@ def test_markdown_article_with_page_break_splits(example_copy, tmp_path, capsys)
     assert kinds[:3] == ["paragraph", "caption", "paragraph"]  # the picture follows its paragraph
     for d in DECIMAL.findall(SPLIT_ARTICLE.read_text(encoding="utf-8")):
         assert d in "\n".join(strings)
+
+
+def test_source_format_article_is_copied_as_written_and_its_warnings_named(example_copy, tmp_path):
+    source = tmp_path / "xianzhi.md"
+    text = "---\ntitle: 现成的文章\n---\n\n天津市 2024 年,全部完成。\n"
+    source.write_text(text, encoding="utf-8")
+    result = import_markdown_article(source, example_copy, column="言论")
+    assert result.path.read_text(encoding="utf-8") == text
+    [note] = [n for n in result.notes if "排版警告" in n]
+    assert "3 处" in note and "第 5 行" in note and "check --fix" in note

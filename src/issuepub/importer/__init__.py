@@ -21,7 +21,7 @@ from .analyse import analyse_text
 from .draft import DOUBT, MISMATCH, REPAIR, TODO, Dest, TextRepair
 from .lines import split_lines
 from .markdown_article import MarkdownArticleError, parse_markdown_article
-from .report import REPORT_NAME, render_report, typography_counts
+from .report import REPORT_NAME, line_ranges, render_report, typography_counts
 from .tomledit import TomlEditError, insert_article
 from .writer import (ARTICLE_DIR, FolderNotEmpty, foreign_entries, render_article, render_files,
                      write_folder)
@@ -211,8 +211,6 @@ def _renumbered(before, after, added: str) -> list[str]:
 
 def _markdown_notes(parsed, source: Path) -> list[str]:
     """What the conversion changed: paragraphs joined, typography repaired (with lines)."""
-    from .report import line_ranges
-
     notes = [f"{source.name} 第 {a} 行的段落没有句末标点，与第 {b} 行的段落原是一段（分页切开），已接上。"
              for a, b in parsed.joins]
     if parsed.text_repairs:
@@ -360,6 +358,14 @@ def import_markdown_article(source: Path, into: Path, *, column: str, after: str
         raise
     if column not in names:
         notes.append(f"新建了栏目“{column}”（放在期末）。")
+    if source_format:
+        # Copied as written: its typography is the editor's to fix, so say where it is off.
+        warned = [p for p in after_problems if p.code.startswith("T") and p.file is not None
+                  and Path(p.file).resolve() == article_path.resolve()]
+        if warned:
+            notes.append(f"这篇文章照原样复制，其中有 {len(warned)} 处排版警告（第 "
+                         f"{line_ranges(p.line for p in warned)} 行），"
+                         f"可用 issuepub check --fix {into} 自动修改。")
     notes.extend(_renumbered(before_issue, after_issue, slug))
     return ArticleImportResult(path=article_path, slug=slug, column=column, title=title,
                                notes=tuple(notes))

@@ -53,7 +53,7 @@ RULES: tuple[Rule, ...] = (
     Rule("brackets", "T002", "中文里的半角括号", "改成全角括号（）"),
     Rule("quotes", "T003", "直引号", "改成成对的弯引号“”‘’"),
     Rule("ellipsis", "T004", "省略号写法", "省略号写作六个点“……”"),
-    Rule("dash", "T005", "破折号写法", "破折号写作两个一字线“——”"),
+    Rule("dash", "T005", "破折号写法", "破折号写作“——”（占两个字的位置）"),
     Rule("space", "T006", "中文与数字、西文之间的空格", "删去空格（中文与数字、西文之间不加空格）"),
     Rule("punct-space", "T007", "全角标点旁的空格", "删去空格（全角标点自带间距）"),
     Rule("fullwidth", "T008", "全角数字或字母", "改成半角数字、字母"),
@@ -323,8 +323,4 @@ def repair(text: str) -> tuple[str, list[Repair]]:
     return "".join(parts), repairs
 
 
-def repair_text(text: str) -> str:
-    return repair(text)[0]
-
-
-__all__ = ["Rule", "RULES", "RULE_BY_KIND", "Repair", "repair", "repair_text", "edits", "is_han"]
+__all__ = ["Rule", "RULES", "RULE_BY_KIND", "Repair", "repair", "edits", "is_han"]

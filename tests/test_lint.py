@@ -122,3 +122,33 @@ def test_clean_sources_have_no_warnings_and_fix_writes_nothing(example_copy):
     assert _warnings(example_copy)[1] == []
     assert main(["check", "--fix", str(example_copy)]) == 0
     assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in stamps} == stamps
+
+
+def test_issue_toml_text_is_linted_and_fixed_but_not_masthead_price_or_names(example_copy):
+    import tomllib
+
+    toml = example_copy / "issue.toml"
+    text = toml.read_text(encoding="utf-8")
+    dirty = text.replace('statement = [\n', 'statement = [\n  "本刊 2025 年,征稿。",\n  "带转义的\\"引号\\" 2025 年,不动",\n', 1)
+    dirty = dirty.replace('masthead = [\n', 'masthead = [\n  "邮发代号 6-268",\n', 1)
+    dirty = dirty.replace('price = "定价：6.00元"', 'price = "定价 6.00元"')
+    dirty = dirty.replace('cover_caption = "', 'cover_caption = "(海河) ', 1)
+    assert dirty.count("\n") == text.count("\n") + 3
+    toml.write_text(dirty, encoding="utf-8")
+    _, warnings = _warnings(example_copy)
+    lines = dirty.split("\n")
+    got = {(p.line, p.code) for p in warnings}
+    statement = next(i for i, ln in enumerate(lines, 1) if "本刊 2025" in ln)
+    caption = next(i for i, ln in enumerate(lines, 1) if ln.startswith("cover_caption"))
+    assert got == {(statement, "T006"), (statement, "T001"), (caption, "T002"), (caption, "T007")}
+    assert len([p for p in warnings if p.line == statement]) == 3
+    assert main(["check", "--fix", str(example_copy)]) == 0
+    fixed = toml.read_text(encoding="utf-8")
+    data = tomllib.loads(fixed)
+    assert data["colophon"]["statement"][0] == "本刊2025年，征稿。"
+    assert data["colophon"]["statement"][1] == "带转义的\"引号\" 2025 年,不动"  # escapes: left alone
+    assert data["colophon"]["masthead"][0] == "邮发代号 6-268"
+    assert data["colophon"]["price"] == "定价 6.00元"
+    assert data["colophon"]["cover_caption"].startswith("（海河）")
+    changed = [(a, b) for a, b in zip(dirty.split("\n"), fixed.split("\n")) if a != b]
+    assert len(changed) == 2

@@ -36,7 +36,7 @@ def _parser() -> argparse.ArgumentParser:
     c = sub.add_parser("check", help="检查期刊源文件，列出所有问题")
     c.add_argument("issue_dir", type=Path, metavar="期刊文件夹")
     c.add_argument("--fix", action="store_true",
-                   help="就地修改文章里的排版问题（半角标点、多余空格等，T001–T008），只改这些字符")
+                   help="就地修改文章和 issue.toml 文字里的排版问题（半角标点、多余空格等，T001–T008），只改这些字符")
 
     b = sub.add_parser("build", help="生成 EPUB、音频、二维码和收听网页")
     b.add_argument("issue_dir", type=Path, metavar="期刊文件夹")
@@ -100,13 +100,13 @@ def _fix_typography(issue_dir: Path) -> None:
     """``check --fix``: repair the typography warnings in place and say what changed."""
     import tomllib
 
-    from .sources.lint import fix_articles
+    from .sources.lint import fix_sources
 
     try:
         data = tomllib.loads((issue_dir / "issue.toml").read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return  # check below reports why issue.toml cannot be read
-    fixed = fix_articles(issue_dir, data.get("columns"))
+    fixed = fix_sources(issue_dir, data.get("columns"))
     for f in fixed:
         print(f"已修改 {f.path}：{len(f.findings)} 处")
         for x in f.findings:

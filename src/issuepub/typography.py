@@ -25,7 +25,7 @@ _HAN_RE = re.compile(f"[{HAN}]")
 # Chinese (full-width) punctuation: its presence next to a mark makes the context Chinese.
 CJK_PUNCT = "，。、；：？！（）“”‘’《》〈〉【】「」『』…—·"
 # Marks that carry their own spacing: a space beside them is an extraction artefact.
-_SPACED_PUNCT = "，。、；：？！"
+_SPACED_PUNCT = "，。、；：？！（）"
 HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
 _SPACES = " \u00a0"
 _DIGITS = "0123456789０１２３４５６７８９"

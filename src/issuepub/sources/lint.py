@@ -3,10 +3,11 @@ repair (``issuepub check --fix``).
 
 The rules are the importer's (``issuepub.typography``): what the import repairs in extracted
 text, ``check`` reports in text an editor wrote, as warnings T001–T008 with file:line:column
-and the fix. Only the text an article shows is looked at: the front matter's title, subtitle,
-author, author_role and credit, headings, quotes, captions (not the picture's file name) and
-paragraphs, whose lines are read together (a straight quote opened on one line closes on the
-next). ``--fix`` changes exactly the characters concerned and writes each file atomically,
+and the fix. Only text readers see is looked at: in an article, the front matter's title,
+subtitle, author, author_role and credit, headings, quotes, captions (not the picture's file
+name) and paragraphs, whose lines are read together (a straight quote opened on one line
+closes on the next); in issue.toml, the strings of feature, intro, statement and
+cover_caption. ``--fix`` changes exactly the characters concerned and writes each file atomically,
 keeping its BOM and line ends.
 """
 
@@ -88,12 +89,49 @@ def _segments(lines: list[str]) -> list[list[_Segment]]:
     return groups
 
 
-def find(text: str) -> list[Finding]:
-    """Every typographic repair the rules make in one article file's text (no BOM)."""
+_TOML_KEY_RE = re.compile(r"^\s*(?P<key>[A-Za-z_]+)\s*=\s*")
+_TOML_STRING_RE = re.compile(r'"(?P<basic>[^"\\]*)"|\'(?P<literal>[^\']*)\'')
+# issue.toml's running text: not the masthead's label-value lines (邮发代号 6-268), names or
+# settings.
+TOML_TEXT_KEYS = ("feature", "intro", "statement", "cover_caption")
+
+
+def toml_segments(lines: list[str]) -> list[list[_Segment]]:
+    """The strings of issue.toml's text keys, one group each; strings with escapes are left
+    alone (a repair there would need the escape rewritten)."""
+    groups: list[list[_Segment]] = []
+    in_array = False
+    for i, line in enumerate(lines):
+        m = _TOML_KEY_RE.match(line)
+        rest_at = 0
+        if m:
+            in_array = False
+            if m.group("key") not in TOML_TEXT_KEYS:
+                continue
+            rest_at = m.end()
+            in_array = line[rest_at:].lstrip().startswith("[")
+            if not in_array and not line[rest_at:].lstrip().startswith(('"', "'")):
+                continue
+        elif not in_array:
+            continue
+        if "\\" in line:
+            continue  # an escape somewhere: string bounds are not a plain match, leave it
+        for sm in _TOML_STRING_RE.finditer(line, rest_at):
+            name = "basic" if sm.group("basic") is not None else "literal"
+            if sm.start(name) < sm.end(name):
+                groups.append([_Segment(i, sm.start(name), sm.end(name))])
+        if in_array and "]" in _TOML_STRING_RE.sub("", line[rest_at:]):
+            in_array = False
+    return groups
+
+
+def find(text: str, segments=None) -> list[Finding]:
+    """Every typographic repair the rules make in one file's text (no BOM): an article file,
+    or issue.toml with ``segments=toml_segments``."""
     lines = text.split("\n")
     lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
     found: list[Finding] = []
-    for group in _segments(lines):
+    for group in (segments or _segments)(lines):
         pieces = [lines[s.line][s.start:s.end] for s in group]
         joined = "\n".join(pieces)
         starts = []
@@ -118,10 +156,10 @@ def _context(line: str, column: int, width: int) -> str:
     return line[start:column - 1 + width + 6]
 
 
-def problems_for(path: Path, text: str) -> list[Problem]:
+def problems_for(path: Path, text: str, segments=None) -> list[Problem]:
     lines = text.split("\n")
     out = []
-    for f in find(text):
+    for f in find(text, segments):
         rule = f.repair.rule
         shown = "空格" if not f.repair.before.strip() else f"“{f.repair.before}”"
         after = f"改为“{f.repair.after}”" if f.repair.after else "删去"
@@ -160,13 +198,20 @@ def _read(path: Path) -> tuple[bool, str] | None:
     return bom, text[1:] if bom else text
 
 
-def lint_articles(root: Path, columns: Any) -> list[Problem]:
-    """Typography warnings for every listed article file."""
-    out: list[Problem] = []
+def _linted(root: Path, columns: Any):
+    """(path, segmenter) of every file ``check`` lints: issue.toml, then the articles."""
+    yield root / "issue.toml", toml_segments
     for path in listed_articles(root, columns):
+        yield path, None
+
+
+def lint_sources(root: Path, columns: Any) -> list[Problem]:
+    """Typography warnings for issue.toml's text and every listed article file."""
+    out: list[Problem] = []
+    for path, segments in _linted(root, columns):
         read = _read(path)
         if read is not None:
-            out.extend(problems_for(path, read[1]))
+            out.extend(problems_for(path, read[1], segments))
     return out
 
 
@@ -192,15 +237,16 @@ class FixedFile:
     findings: tuple[Finding, ...]
 
 
-def fix_articles(root: Path, columns: Any) -> list[FixedFile]:
-    """Repair every listed article file in place (atomically); returns what changed."""
+def fix_sources(root: Path, columns: Any) -> list[FixedFile]:
+    """Repair issue.toml's text and every listed article file in place (atomically);
+    returns what changed."""
     fixed: list[FixedFile] = []
-    for path in listed_articles(root, columns):
+    for path, segments in _linted(root, columns):
         read = _read(path)
         if read is None:
             continue
         bom, text = read
-        findings = find(text)
+        findings = find(text, segments)
         if not findings:
             continue
         new = apply(text, findings)
@@ -209,5 +255,5 @@ def fix_articles(root: Path, columns: Any) -> list[FixedFile]:
     return fixed
 
 
-__all__ = ["Finding", "FixedFile", "find", "apply", "lint_articles", "fix_articles", "listed_articles",
-           "problems_for"]
+__all__ = ["Finding", "FixedFile", "find", "apply", "lint_sources", "fix_sources", "listed_articles",
+           "problems_for", "toml_segments"]

@@ -190,6 +190,9 @@ def test_markdown_article_with_page_break_splits(example_copy, tmp_path, capsys)
     assert "驿站墙上贴着一张表格，写着每一件事的办理进度……" in paragraphs
     kinds = [b["type"] for b in article["blocks"]]
     assert kinds[:3] == ["paragraph", "caption", "paragraph"]  # the picture follows its paragraph
+    caption = article["blocks"][1]
+    assert caption["text"] == "驿站里的志愿者" and caption["image"].startswith("pictures/yizhan")
+    assert not any("找不到" in n for n in result.notes)
     for d in DECIMAL.findall(SPLIT_ARTICLE.read_text(encoding="utf-8")):
         assert d in "\n".join(strings)
 

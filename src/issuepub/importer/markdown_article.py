@@ -165,7 +165,11 @@ def parse_markdown_article(text: str) -> ParsedMarkdown:
     if not any(b.kind in ("paragraph", "quote") for b in blocks):
         raise MarkdownArticleError(None, f"《{article.title}》没有正文。",
                                    "在标题和署名之后写正文段落，段落之间空一行。")
+    pictures = [(blocks[k], image) for k, image in result.images]
     result.joins = join_cut_paragraphs(blocks)
+    # Joins move blocks: the pictures' block indexes are taken again.
+    result.images = [(next(k for k, b in enumerate(blocks) if b is block), image)
+                     for block, image in pictures]
     # The typography pass comes last, once bylines and joins have read the text as written.
     line_of = textrepair.finder({ln.no: ln.text for ln in lines if ln.text})
     result.text_repairs = textrepair.repair_article(article, line_of)

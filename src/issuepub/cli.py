@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="检查期刊源文件，列出所有问题")
     c.add_argument("issue_dir", type=Path, metavar="期刊文件夹")
+    c.add_argument("--fix", action="store_true",
+                   help="就地修改文章和 issue.toml 文字里的排版问题（半角标点、多余空格等，T001–T008），只改这些字符")
 
     b = sub.add_parser("build", help="生成 EPUB、音频、二维码和收听网页")
     b.add_argument("issue_dir", type=Path, metavar="期刊文件夹")
@@ -91,6 +93,8 @@ def _say(message: str) -> None:
 def cmd_check(args) -> int:
     from .sources import check_issue
 
+    if args.fix:
+        _fix_typography(args.issue_dir)
     issue, problems = check_issue(args.issue_dir)
     for problem in problems:
         print(problem.format())
@@ -99,7 +103,31 @@ def cmd_check(args) -> int:
         print(f"\n发现 {len(errors)} 个错误，请按提示修改后再检查。")
         return EXIT_USER
     print(f"检查通过：《{issue.title}》，{len(issue.columns)} 个栏目，{len(issue.articles)} 篇文章。")
+    warnings = [p for p in problems if p.code.startswith("T")]
+    if warnings:
+        print(f"另有 {len(warnings)} 处排版警告（见上），可用 issuepub check --fix {args.issue_dir} 自动修改。")
     return EXIT_OK
+
+
+def _fix_typography(issue_dir: Path) -> None:
+    """``check --fix``: repair the typography warnings in place and say what changed."""
+    import tomllib
+
+    from .sources.lint import fix_sources
+
+    try:
+        data = tomllib.loads((issue_dir / "issue.toml").read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return  # check below reports why issue.toml cannot be read
+    fixed = fix_sources(issue_dir, data.get("columns"))
+    for f in fixed:
+        print(f"已修改 {f.path}：{len(f.findings)} 处")
+        for x in f.findings:
+            change = (f"“{x.repair.before}” → “{x.repair.after}”" if x.repair.before.strip()
+                      else "删去空格")
+            print(f"  {x.line}:{x.column} [{x.repair.rule.code}] {change}")
+    total = sum(len(f.findings) for f in fixed)
+    print(f"排版修改：{len(fixed)} 个文件，共 {total} 处。\n" if fixed else "排版修改：没有需要修改的地方。\n")
 
 
 def _split_only(values: list[str] | None) -> list[str] | None:

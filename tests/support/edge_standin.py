@@ -317,8 +317,7 @@ class EdgeStandin:
                                         gec_version=self.gec_version, voices=True)
         if problems:
             self.stats.forbidden += 1
-            if not any("Sec-MS-GEC" in p for p in problems):
-                self.violations.extend(problems)
+            self.violations.extend(p for p in problems if "Sec-MS-GEC" not in p)
             return web.Response(status=403, text="Forbidden")
         return web.json_response(list(self.voices))
 
@@ -330,8 +329,8 @@ class EdgeStandin:
         problems = handshake_violations(request.query, request.headers, gec_version=self.gec_version)
         if problems or self._take("forbid"):
             self.stats.forbidden += 1
-            if not any("Sec-MS-GEC" in p for p in problems):
-                self.violations.extend(problems)  # a token refusal is a fault, not a client bug
+            # a token refusal is a fault of the service's making, anything else a client bug
+            self.violations.extend(p for p in problems if "Sec-MS-GEC" not in p)
             return web.Response(status=403, text="Forbidden")
         if self._throttled():
             self.stats.throttled += 1

@@ -141,6 +141,8 @@ class ServiceGuard:
             self.unreachable += 1
             if self.unreachable >= self.policy.unreachable_limit:
                 self._stop(error)
+        elif error.kind == "voice":  # every chunk is in the same voice
+            self._stop(error)
         elif error.kind == "throttled":
             self.throttled += 1
             now = self._now()
@@ -288,7 +290,8 @@ class ChunkSupply:
     async def _obtain(self, key: str, text: str) -> None:
         # Each entry is verified (and a damaged one removed) before assembly needs it, so a
         # build heals every damaged entry it meets at once.
-        if await asyncio.to_thread(self.cache.has, key):
+        # (A missing entry is known at once, which keeps requests in reading order.)
+        if self.cache.path(key).is_file() and await asyncio.to_thread(self.cache.has, key):
             self.stats.hits += 1
             return
         synthesis = await synthesize(self.engine, text, self.guard, self.stats)
@@ -380,6 +383,9 @@ def stopped_report(guard: ServiceGuard, articles: list[Article], finished: int) 
     left = f"{len(articles)} 篇没有生成朗读音频：{names}。"
     kept = f"已完成的 {finished} 篇已保留，" if finished else ""
     cause = getattr(guard.stopped, "cause", "")
+    if cause == "voice":
+        return (f"[A014] {guard.stopped}，已停止请求；{left}{kept}请把 issue.toml 的 [audio] voice "
+                f"改成仍提供的声音后再构建（issuepub check 期刊文件夹 --tts edge 可先确认）。")
     if cause == "refused":
         return (f"[A010] 语音服务接连 {guard.refused_total} 次拒绝连接（HTTP 403），已停止全部请求；"
                 f"{left}微软更换令牌（Sec-MS-GEC）的算法后只有新版 edge-tts 能连上，请升级："
@@ -481,7 +487,6 @@ async def run(ctx: BuildContext) -> OutputResult:
     stats = Stats()
     supply = ChunkSupply(engine, cache, jobs, stats)
     stopped: list[Article] = []  # left when the build stopped asking the service
-    voice_gone: dict[str, list[Article]] = {}  # reason -> articles
     assembly = asyncio.Semaphore(max(1, os.cpu_count() or 1))
     done = 0
 
@@ -512,11 +517,8 @@ async def run(ctx: BuildContext) -> OutputResult:
         except Exception as error:  # one article's failure must not stop the others
             stats.failed += 1
             kind = getattr(error, "kind", None)
-            if kind == "stopped":
+            if kind in ("stopped", "voice"):
                 stopped.append(article)
-                return
-            if kind == "voice":
-                voice_gone.setdefault(str(error), []).append(article)
                 return
             reason = error if isinstance(error, (EngineError, AudioError)) else \
                 f"{type(error).__name__}: {error}"
@@ -542,10 +544,6 @@ async def run(ctx: BuildContext) -> OutputResult:
     if stopped:
         stopped.sort(key=lambda a: a.number)
         result.failures.append(stopped_report(supply.guard, stopped, stats.built + stats.reused))
-    for reason, articles in voice_gone.items():
-        names = "、".join(f"《{a.title}》" for a in sorted(articles, key=lambda a: a.number))
-        result.failures.append(f"[A014] {reason}，{len(articles)} 篇没有生成朗读音频：{names}。"
-                               f"请改 issue.toml 的 [audio] voice 后再构建。")
     result.failures.sort()
     result.record = {
         "engine": engine.name,

@@ -1,11 +1,14 @@
 """The audio output's build: plan, synthesise what the cache lacks, assemble, record.
 
 Every narrated article is planned first (script -> chunks -> cache keys). Chunks missing from
-the cache are synthesised concurrently across articles (``jobs`` requests at a time, retried
-with exponential backoff and jitter); an article is assembled as soon as its own chunks are
-in the cache, while others are still being synthesised. An article whose inputs are unchanged
-since the last build (same digest, files intact) is not assembled again. An article that
-fails is reported in Chinese and the others finish.
+the cache are synthesised concurrently across articles (at most ``jobs`` requests at a time,
+retried with exponential backoff and jitter); an article is assembled as soon as its own
+chunks are in the cache, while others are still being synthesised. An article whose inputs are
+unchanged since the last build (same digest, files intact) is not assembled again. An article
+that fails is reported in Chinese and the others finish. The service as a whole is watched by
+one ``ServiceGuard`` per build: refusals and unanswered requests across all chunks stop every
+request after a small bound, throttling lowers the concurrency and honours Retry-After, and
+the articles left are then reported once, with what to do.
 """
 
 from __future__ import annotations

@@ -326,8 +326,10 @@ def short_waits(monkeypatch):
     lambda: SilentEndpoint(drip=0.05),  # drips the handshake's answer, byte by byte
     lambda: EdgeStandin(hang="handshake"),  # takes the HTTP request, never answers it
     lambda: EdgeStandin(hang="turn"),  # takes the synthesis request, never answers it
+    lambda: EdgeStandin(hang="mid"),  # starts answering, goes silent between two frames
     lambda: EdgeStandin(drip=0.1),  # answers with a tiny frame now and then, never ending
-], ids=["silent", "dripping-handshake", "hanging-handshake", "hanging-turn", "dripping-answer"])
+], ids=["silent", "dripping-handshake", "hanging-handshake", "hanging-turn", "silent-mid-answer",
+        "dripping-answer"])
 def test_an_endpoint_that_never_finishes_does_not_hang_the_build(tmp_path, short_waits, endpoint):
     started = time.monotonic()
     with endpoint() as service:

@@ -89,7 +89,7 @@ class Faults:
     retry_after: str | None = "1"  # Retry-After header of a throttled handshake (None: none)
     latency: float = 0.0  # seconds to wait before answering each turn
     poison: tuple[str, ...] = ()  # a turn whose text contains one of these gets no audio
-    hang: str | None = None  # "handshake": never answers it; "turn": never answers the request
+    hang: str | None = None  # never answers: the "handshake", the "turn", or in the "mid"dle
     drip: float | None = None  # seconds between tiny audio frames of an answer that never ends
 
 
@@ -430,6 +430,8 @@ class EdgeStandin:
                 while len(pending) > 1 and pending[0][1][1] < heard:
                     await self._send_boundary(ws, request_id, *pending.pop(0), last=False)
                 await ws.send_bytes(_audio_message(request_id, mp3[at:at + FRAME_BYTES]))
+                if self.faults.hang == "mid":
+                    await asyncio.sleep(3600)  # goes silent between two frames
                 if drop:
                     self.stats.dropped += 1
                     request.transport.abort()  # the connection just goes away

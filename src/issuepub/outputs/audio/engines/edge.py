@@ -231,6 +231,7 @@ class EdgeEngine(Engine):
         self.voices_url = voices_url(endpoint)
         self._saved: tuple[str, str] | None = None
         self._voices: list[dict[str, Any]] | None = None
+        self._voices_unavailable = False
 
     @property
     def voice(self) -> str:
@@ -334,9 +335,12 @@ class EdgeEngine(Engine):
 
     async def _voice_gone(self) -> EngineError | None:
         """After "no audio": the voice list tells whether the voice was withdrawn."""
+        if self._voices_unavailable:
+            return None
         try:
             check = await self.check_voice()
         except EngineError:
+            self._voices_unavailable = True  # asked once per build: each wait costs time
             return None
         if check.offered:
             return None

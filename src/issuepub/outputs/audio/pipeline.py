@@ -92,7 +92,8 @@ class ServiceGuard:
         self.waited = 0.0
         self.blocked_since: float | None = None
         self.successes = 0  # since the concurrency was last lowered
-        self.stopped: EngineError | None = None
+        self.stopped: EngineError | None = None  # raised for every request once set
+        self.stop_cause: str | None = None  # the kind of failure that stopped the build
         self._wake = asyncio.Event()
 
     def _now(self) -> float:
@@ -165,7 +166,7 @@ class ServiceGuard:
     def _stop(self, error: EngineError) -> None:
         if self.stopped is None:
             self.stopped = EngineError(str(error), retryable=False, kind="stopped")
-            self.stopped.cause = error.kind  # type: ignore[attr-defined]
+            self.stop_cause = error.kind
 
 
 @dataclass
@@ -385,7 +386,7 @@ def stopped_report(guard: ServiceGuard, articles: list[Article], finished: int) 
     names = "、".join(f"《{a.title}》" for a in articles)
     left = f"{len(articles)} 篇没有生成朗读音频：{names}。"
     kept = f"已完成的 {finished} 篇已保留，" if finished else ""
-    cause = getattr(guard.stopped, "cause", "")
+    cause = guard.stop_cause
     if cause == "voice":
         return (f"[A014] {guard.stopped}，已停止请求；{left}{kept}请把 issue.toml 的 [audio] voice "
                 f"改成仍提供的声音后再构建（issuepub check 期刊文件夹 --tts edge 可先确认）。")
@@ -569,7 +570,7 @@ async def run(ctx: BuildContext) -> OutputResult:
         "service": {"refused": supply.guard.refused_total, "throttled": supply.guard.throttled,
                     "waited_seconds": round(supply.guard.waited, 3),
                     "lowest_concurrency": supply.guard.lowest,
-                    "stopped": getattr(supply.guard.stopped, "cause", None)},
+                    "stopped": supply.guard.stop_cause},
         "engine_seconds": round(stats.engine_seconds, 3),
     }
     proof = "" if engine.final else "，离线试听版，非正式音频"

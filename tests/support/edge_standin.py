@@ -242,13 +242,17 @@ class EdgeStandin:
         ready = threading.Event()
 
         def serve() -> None:
-            self._loop = asyncio.new_event_loop()
-            asyncio.set_event_loop(self._loop)
-            self._loop.run_until_complete(self._start_app())
+            loop = self._loop = asyncio.new_event_loop()
+            asyncio.set_event_loop(loop)
+            loop.run_until_complete(self._start_app())
             ready.set()
-            self._loop.run_forever()
-            self._loop.run_until_complete(self._runner.cleanup())
-            self._loop.close()
+            loop.run_forever()
+            loop.run_until_complete(self._runner.cleanup())
+            left = asyncio.all_tasks(loop)
+            for task in left:
+                task.cancel()
+            loop.run_until_complete(asyncio.gather(*left, return_exceptions=True))
+            loop.close()
 
         self._thread = threading.Thread(target=serve, name="edge-standin", daemon=True)
         self._thread.start()
@@ -260,7 +264,8 @@ class EdgeStandin:
         app = web.Application()
         app.router.add_get(PATH, self._handle)
         app.router.add_get(VOICES_PATH, self._voices)
-        self._runner = web.AppRunner(app)
+        # Handlers of a hanging fault sleep: cancel them at once when the stand-in stops.
+        self._runner = web.AppRunner(app, shutdown_timeout=0.5)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -491,17 +496,17 @@ class SilentEndpoint:
         ready = threading.Event()
 
         def serve() -> None:
-            self._loop = asyncio.new_event_loop()
-            server = self._loop.run_until_complete(
-                asyncio.start_server(self._serve, "127.0.0.1", 0))
+            loop = self._loop = asyncio.new_event_loop()
+            server = loop.run_until_complete(asyncio.start_server(self._serve, "127.0.0.1", 0))
             self.port = server.sockets[0].getsockname()[1]
             ready.set()
-            self._loop.run_forever()
+            loop.run_forever()
             server.close()
-            for task in asyncio.all_tasks(self._loop):
+            tasks = asyncio.all_tasks(loop)
+            for task in tasks:
                 task.cancel()
-            self._loop.run_until_complete(asyncio.sleep(0))
-            self._loop.close()
+            loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+            loop.close()
 
         self._thread = threading.Thread(target=serve, name="silent-endpoint", daemon=True)
         self._thread.start()

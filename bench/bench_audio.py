@@ -6,11 +6,15 @@ paragraphs repeated to the same size when the corpus is absent. Prints a table:
 * offline synthesis wall time at --jobs 1 and 2, against the time spent inside libespeak-ng
   itself (the orchestration overhead: processes, queueing, caching);
 * the whole offline build (synthesis, assembly, loudness, encoding, tags) and its peak memory;
-* edge against the local stand-in answering after 300 ms, with 1 and 4 connections.
+* edge against the local stand-in answering after 300 ms, with 1 and 4 connections;
+* the cost of checking each edge answer for completeness (MP3 frames counted against the
+  boundaries and the text), per chunk, on the stand-in's answers;
+* the requests a whole edge build of the issue makes against a service that refuses every
+  handshake with 403 (a change of token scheme), target at most 30.
 
 Each measurement runs in a fresh process with a fresh cache.
 
-    .venv/bin/python bench/bench_audio.py [--edge-chunks 120] [--skip-build]
+    .venv/bin/python bench/bench_audio.py [--edge-chunks 120] [--skip-build] [--edge-only]
 """
 
 from __future__ import annotations
@@ -146,6 +150,17 @@ def child(args) -> dict:
 
     work = Path(args.work)
     iss, description = corpus_issue(work)
+    if args.mode == "refused":
+        from support.edge_standin import EdgeStandin
+        from support.issues import build_audio
+
+        with EdgeStandin(gec_version="3-999.0.0.0") as service:  # every handshake refused
+            started = time.perf_counter()
+            result, _ = build_audio(iss, work / "build", tts="edge", edge_endpoint=service.url)
+            wall = time.perf_counter() - started
+        return {"wall": wall, "handshakes": service.stats.handshakes, "failures": len(result.failures),
+                "narrated": sum(1 for a in iss.articles if a.narrate), "description": description,
+                "jobs": result.run["jobs"]}
     if args.mode == "build":
         from support.issues import build_audio
 
@@ -176,12 +191,30 @@ def child(args) -> dict:
     with TreeMemory(enabled=bool(args.memory)) as memory:
         wall, stats, items = asyncio.run(_synthesise_all(engine, plans, ChunkCache(work / "cache"),
                                                          args.jobs, args.limit))
+    check = None
     if service is not None:
         service.stop()
+        check = _completeness_cost(service, engine.rate_percent)
     total, single = memory.mb()
     return {"wall": wall, "planning": planning, "engine_seconds": stats.engine_seconds,
             "chunks": len(items), "misses": stats.misses, "description": description,
-            "rss": total, "child_rss": single}
+            "rss": total, "child_rss": single, "check": check}
+
+
+def _completeness_cost(service, rate_percent: int, repeat: int = 20) -> dict:
+    """Seconds per chunk of the completeness check, on the answers the stand-in gave."""
+    from issuepub.outputs.audio.engines import edge
+
+    answers = [(text, r) for (text, _, _), r in service._cache.items()]
+    started = time.perf_counter()
+    for _ in range(repeat):
+        for text, rendered in answers:
+            marks = edge._marks(text, rendered.sentences)
+            assert edge.answer_shortfall(text, edge.mp3_seconds(rendered.mp3), rendered.sentences,
+                                         marks, rate_percent) is None
+    per_chunk = (time.perf_counter() - started) / repeat / max(1, len(answers))
+    audio = sum(edge.mp3_seconds(r.mp3) for _, r in answers) / max(1, len(answers))
+    return {"per_chunk": per_chunk, "chunks": len(answers), "audio_per_chunk": audio}
 
 
 def run_child(mode: str, tts: str, jobs: int, **extra) -> dict:
@@ -200,6 +233,7 @@ def main() -> None:
     parser.add_argument("--edge-chunks", type=int, default=120,
                         help="chunks sent to the stand-in per edge run (1 connection takes ~0.35 s each)")
     parser.add_argument("--skip-build", action="store_true", help="skip the whole offline build")
+    parser.add_argument("--edge-only", action="store_true", help="only the edge rows")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--tts", default="offline", help=argparse.SUPPRESS)
     parser.add_argument("--jobs", type=int, default=1, help=argparse.SUPPRESS)
@@ -213,6 +247,33 @@ def main() -> None:
         print(json.dumps(child(args)))
         return
 
+    rows: list[tuple[str, str, str]] = []
+    if not args.edge_only:
+        rows += offline_rows(args)
+    e1 = run_child("synth", "edge", 1, limit=args.edge_chunks, latency=0.3)
+    e4 = run_child("synth", "edge", 4, limit=args.edge_chunks, latency=0.3)
+    check = e1["check"]
+    refused = run_child("refused", "edge", 3)
+    if args.edge_only:
+        print(f"issue: {refused['description']}", flush=True)
+    rows += [
+        (f"edge via stand-in, 300 ms latency, {e1['chunks']} chunks, 1 connection", f"{e1['wall']:.1f} s", ""),
+        (f"edge via stand-in, 300 ms latency, {e4['chunks']} chunks, 4 connections",
+         f"{e4['wall']:.1f} s ({e1['wall'] / e4['wall']:.2f}x)", ">= 3x"),
+        (f"edge completeness check per chunk ({check['chunks']} answers, "
+         f"{check['audio_per_chunk']:.1f} s of audio each)", f"{check['per_chunk'] * 1000:.2f} ms", ""),
+        (f"edge build against a service refusing every handshake (403), {refused['narrated']} articles, "
+         f"--jobs {refused['jobs']}", f"{refused['handshakes']} requests, {refused['wall']:.1f} s, "
+         f"{refused['failures']} report", "<= 30 requests"),
+    ]
+    width = max(len(r[0]) for r in rows)
+    vwidth = max(len(r[1]) for r in rows)
+    print(f"{'measure':<{width}}  {'result':<{vwidth}}  target")
+    for name, value, target in rows:
+        print(f"{name:<{width}}  {value:<{vwidth}}  {target}")
+
+
+def offline_rows(args) -> list[tuple[str, str, str]]:
     rows: list[tuple[str, str, str]] = []
     off1 = run_child("synth", "offline", 1)
     off2 = run_child("synth", "offline", 2, memory=1)
@@ -234,18 +295,7 @@ def main() -> None:
             ("peak memory, whole build (all processes / largest one)",
              f"{build['rss']:.0f} MB / {build['child_rss']:.0f} MB", "< 300 MB"),
         ]
-    e1 = run_child("synth", "edge", 1, limit=args.edge_chunks, latency=0.3)
-    e4 = run_child("synth", "edge", 4, limit=args.edge_chunks, latency=0.3)
-    rows += [
-        (f"edge via stand-in, 300 ms latency, {e1['chunks']} chunks, 1 connection", f"{e1['wall']:.1f} s", ""),
-        (f"edge via stand-in, 300 ms latency, {e4['chunks']} chunks, 4 connections",
-         f"{e4['wall']:.1f} s ({e1['wall'] / e4['wall']:.2f}x)", ">= 3x"),
-    ]
-    width = max(len(r[0]) for r in rows)
-    vwidth = max(len(r[1]) for r in rows)
-    print(f"{'measure':<{width}}  {'result':<{vwidth}}  target")
-    for name, value, target in rows:
-        print(f"{name:<{width}}  {value:<{vwidth}}  {target}")
+    return rows
 
 
 if __name__ == "__main__":

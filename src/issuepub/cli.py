@@ -37,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
     c.add_argument("issue_dir", type=Path, metavar="期刊文件夹")
     c.add_argument("--fix", action="store_true",
                    help="就地修改文章和 issue.toml 文字里的排版问题（半角标点、多余空格等，T001–T008），只改这些字符")
+    c.add_argument("--tts", choices=("offline", "edge"), default="offline",
+                   help="也确认这个朗读引擎仍提供 [audio] voice 设置的声音（edge 需联网）")
+    c.add_argument("--edge-endpoint", metavar="URL", help=argparse.SUPPRESS)  # tests: local stand-in
 
     b = sub.add_parser("build", help="生成 EPUB、音频、二维码和收听网页")
     b.add_argument("issue_dir", type=Path, metavar="期刊文件夹")
@@ -96,6 +99,11 @@ def cmd_check(args) -> int:
     if args.fix:
         _fix_typography(args.issue_dir)
     issue, problems = check_issue(args.issue_dir)
+    if issue is not None and args.tts != "offline":
+        from .outputs.audio.pipeline import voice_problems
+        from .outputs.base import BuildOptions
+
+        problems += voice_problems(issue, BuildOptions(tts=args.tts, edge_endpoint=args.edge_endpoint))
     for problem in problems:
         print(problem.format())
     errors = [p for p in problems if p.severity == "error"]

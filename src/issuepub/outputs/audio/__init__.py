@@ -19,4 +19,13 @@ def build(ctx):
     return build_audio(ctx)
 
 
-__all__ = ["NAME", "build"]
+def check(ctx):
+    """Before the build: with ``--tts edge``, the configured voice must still be offered."""
+    if ctx.options.tts == "offline":
+        return  # the offline voice is part of the installation
+    from .pipeline import check as check_audio
+
+    check_audio(ctx)
+
+
+__all__ = ["NAME", "build", "check"]

@@ -1,11 +1,14 @@
 """The audio output's build: plan, synthesise what the cache lacks, assemble, record.
 
 Every narrated article is planned first (script -> chunks -> cache keys). Chunks missing from
-the cache are synthesised concurrently across articles (``jobs`` requests at a time, retried
-with exponential backoff and jitter); an article is assembled as soon as its own chunks are
-in the cache, while others are still being synthesised. An article whose inputs are unchanged
-since the last build (same digest, files intact) is not assembled again. An article that
-fails is reported in Chinese and the others finish.
+the cache are synthesised concurrently across articles (at most ``jobs`` requests at a time,
+retried with exponential backoff and jitter); an article is assembled as soon as its own
+chunks are in the cache, while others are still being synthesised. An article whose inputs are
+unchanged since the last build (same digest, files intact) is not assembled again. An article
+that fails is reported in Chinese and the others finish. The service as a whole is watched by
+one ``ServiceGuard`` per build: refusals and unanswered requests across all chunks stop every
+request after a small bound, throttling lowers the concurrency and honours Retry-After, and
+the articles left are then reported once, with what to do.
 """
 
 from __future__ import annotations
@@ -16,13 +19,15 @@ import json
 import os
 import random
 import re
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ...fsutil import atomic_path, atomic_write_text, file_record, sha256_file
 from ...model import Article, Issue
-from ..base import BuildContext, OutputResult
+from ...diagnostics import Problem, UserError
+from ..base import BuildContext, BuildOptions, OutputResult
 from . import engines
 from .assemble import (BITRATE, LUFS_TOLERANCE, OUTPUT_RATE, PEAK_LIMIT_DBTP, TARGET_LUFS, Placed,
                        encode_mp3, write_pcm)
@@ -49,6 +54,13 @@ class RetryPolicy:
     attempts: int = 4
     base_delay: float = 1.0
     max_delay: float = 20.0
+    # Across the whole build (not per chunk): consecutive attempts refused at the handshake,
+    # or unanswered (no connection, timeouts), after which no more requests are made.
+    refusal_limit: int = 4
+    unreachable_limit: int = 6
+    # How long the service may keep pushing back (429/503) with nothing synthesised before
+    # the build stops asking; what was finished is kept.
+    throttle_patience: float = 600.0
 
     def delay(self, attempt: int) -> float:
         """Exponential backoff with jitter (half fixed, half random) after ``attempt`` failed."""
@@ -57,6 +69,104 @@ class RetryPolicy:
 
 
 RETRY = RetryPolicy()
+
+
+class ServiceGuard:
+    """The build's view of the service as a whole: how many requests at once, when the next
+    may start, and when to stop asking.
+
+    Failures of one chunk say little; failures across the build say what the service is
+    doing. Refusals (403) and unanswered requests are counted across all chunks and stop all
+    requests after a small bound; throttling (429/503) halves the requests in flight and holds
+    every new request until Retry-After has passed, and successes raise the concurrency again.
+    """
+
+    def __init__(self, jobs: int, policy: RetryPolicy):
+        self.policy = policy
+        self.most = self.limit = max(1, jobs)
+        self.lowest = self.limit
+        self.active = 0
+        self.resume_at = 0.0  # loop time before which no request starts
+        self.refused = self.unreachable = 0  # consecutive, across the build
+        self.refused_total = self.throttled = 0
+        self.waited = 0.0
+        self.blocked_since: float | None = None
+        self.successes = 0  # since the concurrency was last lowered
+        self.stopped: EngineError | None = None  # raised for every request once set
+        self.stop_cause: str | None = None  # the kind of failure that stopped the build
+        self._wake = asyncio.Event()
+
+    def _now(self) -> float:
+        return asyncio.get_running_loop().time()
+
+    def _notify(self) -> None:
+        self._wake.set()
+        self._wake = asyncio.Event()
+
+    async def acquire(self) -> None:
+        """Wait for a slot: fewer requests in flight than the limit, and no pause running."""
+        while True:
+            if self.stopped is not None:
+                raise self.stopped
+            wait = self.resume_at - self._now()
+            if wait <= 0 and self.active < self.limit:
+                self.active += 1
+                return
+            wake = self._wake
+            try:
+                await asyncio.wait_for(wake.wait(), wait if wait > 0 else None)
+            except asyncio.TimeoutError:
+                pass
+
+    def release(self, outcome: EngineError | None | bool) -> None:
+        """Give the slot back; ``outcome``: None succeeded, an error failed, False not counted."""
+        self.active -= 1
+        if outcome is None:
+            self._succeeded()
+        elif isinstance(outcome, EngineError):
+            self._failed(outcome)
+        self._notify()
+
+    def _succeeded(self) -> None:
+        self.refused = self.unreachable = 0
+        self.blocked_since = None
+        self.successes += 1
+        if self.limit < self.most and self.successes >= 2 * self.limit:
+            self.limit += 1
+            self.successes = 0
+
+    def _failed(self, error: EngineError) -> None:
+        if error.kind == "refused":
+            self.refused += 1
+            self.refused_total += 1
+            if self.refused >= self.policy.refusal_limit:
+                self._stop(error)
+        elif error.kind == "unreachable":
+            self.unreachable += 1
+            if self.unreachable >= self.policy.unreachable_limit:
+                self._stop(error)
+        elif error.kind == "voice":  # every chunk is in the same voice
+            self._stop(error)
+        elif error.kind == "throttled":
+            self.throttled += 1
+            now = self._now()
+            self.limit = max(1, self.limit // 2)
+            self.lowest = min(self.lowest, self.limit)
+            self.successes = 0
+            wait = error.retry_after if error.retry_after is not None else self.policy.delay(
+                min(self.throttled, 8))
+            if self.blocked_since is None:
+                self.blocked_since = now
+            if now + wait - self.blocked_since > self.policy.throttle_patience:
+                self._stop(error)
+            elif now + wait > self.resume_at:
+                self.waited += now + wait - max(self.resume_at, now)
+                self.resume_at = now + wait
+
+    def _stop(self, error: EngineError) -> None:
+        if self.stopped is None:
+            self.stopped = EngineError(str(error), retryable=False, kind="stopped")
+            self.stop_cause = error.kind
 
 
 @dataclass
@@ -135,31 +245,44 @@ def _reusable(previous: dict[str, Any] | None, plan: ArticlePlan, out_dir: Path)
     return True
 
 
-async def synthesize(engine: Engine, text: str, slots: asyncio.Semaphore, stats: Stats,
-                     policy: RetryPolicy | None = None) -> Synthesis:
-    """One chunk, retried with backoff; a slot is held only while a request is in flight."""
-    policy = policy or RETRY
-    last: EngineError | None = None
+async def synthesize(engine: Engine, text: str, guard: ServiceGuard, stats: Stats) -> Synthesis:
+    """One chunk, retried with backoff; a slot is held only while a request is in flight.
+
+    Throttled attempts do not use up the chunk's attempts (the guard bounds how long the
+    service may push back); a stopped guard ends every chunk still waiting.
+    """
+    policy = guard.policy
     attempt = 0
-    for attempt in range(1, policy.attempts + 1):
-        async with slots:
-            try:
-                return await engine.synthesize(text)
-            except EngineError as error:
-                last = error
-        if not last.retryable or attempt == policy.attempts:
-            break
+    while True:
+        await guard.acquire()
+        try:
+            synthesis = await engine.synthesize(text)
+        except EngineError as error:
+            guard.release(error)
+            last = error
+        except BaseException:
+            guard.release(False)
+            raise
+        else:
+            guard.release(None)
+            return synthesis
+        if guard.stopped is not None:
+            raise guard.stopped
+        if last.kind != "throttled":  # the guard holds the next attempt until Retry-After
+            attempt += 1
+            if not last.retryable or attempt >= policy.attempts:
+                raise EngineError(f"{last}（已尝试 {attempt} 次）", retryable=False, kind=last.kind)
+            await asyncio.sleep(policy.delay(attempt))
         stats.retries += 1
-        await asyncio.sleep(policy.delay(attempt))
-    raise EngineError(f"{last}（已尝试 {attempt} 次）", retryable=False)
 
 
 class ChunkSupply:
     """Gets chunks into the cache: each key synthesised at most once, ``jobs`` at a time."""
 
-    def __init__(self, engine: Engine, cache: ChunkCache, jobs: int, stats: Stats):
+    def __init__(self, engine: Engine, cache: ChunkCache, jobs: int, stats: Stats,
+                 policy: RetryPolicy | None = None):
         self.engine, self.cache, self.stats = engine, cache, stats
-        self.slots = asyncio.Semaphore(jobs * engine.requests_per_job)
+        self.guard = ServiceGuard(jobs * engine.requests_per_job, policy or RETRY)
         self._inflight: dict[str, asyncio.Future] = {}
 
     def ensure(self, key: str, text: str) -> asyncio.Future:
@@ -169,10 +292,13 @@ class ChunkSupply:
         return self._inflight[key]
 
     async def _obtain(self, key: str, text: str) -> None:
-        if self.cache.has(key):
+        # Each entry is verified (and a damaged one removed) before assembly needs it, so a
+        # build heals every damaged entry it meets at once.
+        # (A missing entry is known at once, which keeps requests in reading order.)
+        if self.cache.path(key).is_file() and await asyncio.to_thread(self.cache.has, key):
             self.stats.hits += 1
             return
-        synthesis = await synthesize(self.engine, text, self.slots, self.stats)
+        synthesis = await synthesize(self.engine, text, self.guard, self.stats)
         self.stats.misses += 1
         self.stats.engine_seconds += synthesis.engine_seconds
         await asyncio.to_thread(self.cache.put, key, text, synthesis)
@@ -247,7 +373,83 @@ def assemble_article(ctx: BuildContext, plan: ArticlePlan, engine: Engine,
 
 
 def _failure(article: Article, reason: object) -> str:
-    return f"《{article.title}》（第 {article.number} 篇）朗读音频生成失败：{reason}"
+    code = "[A013] " if getattr(reason, "kind", None) == "incomplete" else ""
+    return f"《{article.title}》（第 {article.number} 篇）朗读音频生成失败：{code}{reason}"
+
+
+def _upgrade_command() -> str:
+    return f"{sys.executable} -m pip install --upgrade edge-tts"
+
+
+def stopped_report(guard: ServiceGuard, articles: list[Article], finished: int) -> str:
+    """One message for every article left when the build stopped asking the service."""
+    names = "、".join(f"《{a.title}》" for a in articles)
+    left = f"{len(articles)} 篇没有生成朗读音频：{names}。"
+    kept = f"已完成的 {finished} 篇已保留，" if finished else ""
+    cause = guard.stop_cause
+    if cause == "voice":
+        return (f"[A014] {guard.stopped}，已停止请求；{left}{kept}请把 issue.toml 的 [audio] voice "
+                f"改成仍提供的声音后再构建（issuepub check 期刊文件夹 --tts edge 可先确认）。")
+    if cause == "refused":
+        return (f"[A010] 语音服务接连 {guard.refused_total} 次拒绝连接（HTTP 403），已停止全部请求；"
+                f"{left}微软更换令牌（Sec-MS-GEC）的算法后只有新版 edge-tts 能连上，请升级："
+                f"{_upgrade_command()}；令牌按时间生成，也请核对本机时钟（date -u 与标准时间相差不能超过"
+                f"几分钟，可用 timedatectl set-ntp true 开启自动校时）。{kept}然后再运行同一构建命令。")
+    if cause == "throttled":
+        return (f"[A011] 语音服务持续限流（HTTP 429/503），{guard.policy.throttle_patience:.0f} 秒内"
+                f"没有合成出任何片段，已停止请求；{left}{kept}请过一段时间再运行同一构建命令"
+                f"（已合成的片段都在缓存中），或加 --jobs 1 减少并发。")
+    return (f"[A012] 语音服务接连 {guard.policy.unreachable_limit} 次没有应答（{guard.stopped}），"
+            f"已停止请求；{left}{kept}请检查网络和代理能否访问 speech.platform.bing.com，然后再构建。")
+
+
+def _toml_line(path: Path, section: str, key: str) -> int | None:
+    """The line ``key`` is set on in ``[section]`` of issue.toml, for messages."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except OSError:
+        return None
+    inside = False
+    for number, line in enumerate(lines, 1):
+        header = re.match(r"^\s*\[([^\[\]]+)\]\s*(#.*)?$", line)
+        if header:
+            inside = header.group(1).strip() == section
+        elif inside and re.match(rf"^\s*{re.escape(key)}\s*=", line):
+            return number
+    return None
+
+
+def voice_problems(issue: Issue, options: BuildOptions) -> list[Problem]:
+    """Whether the engine still offers ``[audio] voice`` (edge: from edge-tts's voice list)."""
+    try:
+        engine = engines.create(issue.audio, options)
+    except EngineError:
+        return []  # bad voice settings are the sources check's (S030)
+    toml = issue.root / "issue.toml"
+    line = _toml_line(toml, "audio", "voice")
+
+    async def ask():
+        await engine.start(1)
+        try:
+            return await engine.check_voice()
+        finally:
+            await engine.close()
+
+    try:
+        check = asyncio.run(ask())
+    except EngineError as error:
+        return [Problem("A002", toml, line,
+                        f"无法取得语音服务的声音列表（{error}），未能确认声音“{engine.voice}”仍然提供。",
+                        "联网后再运行 issuepub check 期刊文件夹 --tts edge；若声音已停用，构建时也会报告。",
+                        severity="warning")]
+    if check is None or check.offered:
+        return []
+    near = "、".join(check.alternatives)
+    fix = (f"把 [audio] voice 改成仍提供的相近声音，例如 {near}（同一地区、同一性别的排在前面）。"
+           if near else "语音服务已没有同一语言的声音，请另选 [audio] voice。")
+    return [Problem("A001", toml, line,
+                    f"语音服务已不提供 [audio] voice 设置的声音“{check.voice}”（按 edge-tts 的声音列表）。",
+                    fix)]
 
 
 _OWN_FILE = re.compile(r"^\d{2,}-.+\.(?:mp3|vtt|timings\.json)$")
@@ -288,6 +490,7 @@ async def run(ctx: BuildContext) -> OutputResult:
         lambda: {p.article.slug for p in plans if _reusable(previous.get(p.article.slug), p, ctx.out_dir)})
     stats = Stats()
     supply = ChunkSupply(engine, cache, jobs, stats)
+    stopped: list[Article] = []  # left when the build stopped asking the service
     assembly = asyncio.Semaphore(max(1, os.cpu_count() or 1))
     done = 0
 
@@ -317,6 +520,10 @@ async def run(ctx: BuildContext) -> OutputResult:
             ctx.progress(f"朗读音频 {done}/{len(plans)}：《{article.title}》{note}")
         except Exception as error:  # one article's failure must not stop the others
             stats.failed += 1
+            kind = getattr(error, "kind", None)
+            if kind in ("stopped", "voice"):
+                stopped.append(article)
+                return
             reason = error if isinstance(error, (EngineError, AudioError)) else \
                 f"{type(error).__name__}: {error}"
             result.failures.append(_failure(article, reason))
@@ -337,6 +544,10 @@ async def run(ctx: BuildContext) -> OutputResult:
                 keep.add(Path(rec["path"]).name)
     _clean_audio_dir(audio_dir, keep)
 
+    # Failures of the service as a whole are reported once, with what to do, not per article.
+    if stopped:
+        stopped.sort(key=lambda a: a.number)
+        result.failures.append(stopped_report(supply.guard, stopped, stats.built + stats.reused))
     result.failures.sort()
     result.record = {
         "engine": engine.name,
@@ -356,6 +567,10 @@ async def run(ctx: BuildContext) -> OutputResult:
         "jobs": jobs,
         "counts": {"built": stats.built, "reused": stats.reused, "failed": stats.failed},
         "cache": {"hits": stats.hits, "misses": stats.misses, "retries": stats.retries},
+        "service": {"refused": supply.guard.refused_total, "throttled": supply.guard.throttled,
+                    "waited_seconds": round(supply.guard.waited, 3),
+                    "lowest_concurrency": supply.guard.lowest,
+                    "stopped": supply.guard.stop_cause},
         "engine_seconds": round(stats.engine_seconds, 3),
     }
     proof = "" if engine.final else "，离线试听版，非正式音频"
@@ -378,6 +593,17 @@ def _fewer_malloc_arenas() -> None:
         ctypes.CDLL(None).mallopt(-8, 2)  # M_ARENA_MAX
     except (OSError, AttributeError):
         pass  # not glibc: nothing to tune
+
+
+def check(ctx: BuildContext) -> None:
+    """Before any work: an engine's voice that is no longer offered stops the build (A001)."""
+    problems = voice_problems(ctx.issue, ctx.options)
+    for problem in problems:
+        if problem.severity != "error":
+            ctx.progress(problem.format())
+    errors = [p for p in problems if p.severity == "error"]
+    if errors:
+        raise UserError(errors)
 
 
 def build(ctx: BuildContext) -> OutputResult:

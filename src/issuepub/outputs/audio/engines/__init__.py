@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ....model import AudioSettings
 from ...base import BuildOptions
-from .base import Engine, EngineError, Mark, Synthesis
+from .base import Engine, EngineError, Mark, Synthesis, VoiceCheck
 
 
 def create(audio: AudioSettings, options: BuildOptions) -> Engine:
@@ -22,4 +22,4 @@ def create(audio: AudioSettings, options: BuildOptions) -> Engine:
 
 NAMES = ("offline", "edge")
 
-__all__ = ["Engine", "EngineError", "Mark", "Synthesis", "create", "NAMES"]
+__all__ = ["Engine", "EngineError", "Mark", "Synthesis", "VoiceCheck", "create", "NAMES"]

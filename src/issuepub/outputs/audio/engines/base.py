@@ -10,7 +10,7 @@ from __future__ import annotations
 import abc
 import re
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from ....model import AudioSettings
 from ..normalize import LatinMode
@@ -35,12 +35,34 @@ class Synthesis:
     engine_seconds: float = 0.0  # time spent inside the engine itself (for the benchmark)
 
 
+# What kind of failure an attempt met; the pipeline treats the service as a whole by it.
+#   refused: the handshake was refused (HTTP 401/403: token scheme or clock)
+#   throttled: the service asks to wait (HTTP 429/503, maybe with Retry-After)
+#   unreachable: no connection, or no answer in time (connect, first byte, between frames)
+#   incomplete: an answer shorter than its own timings or its text
+#   voice: the voice is not offered
+#   stopped: not attempted, the build stopped asking the service
+FailureKind = Literal["refused", "throttled", "unreachable", "incomplete", "voice", "stopped", "other"]
+
+
 class EngineError(Exception):
     """A synthesis attempt failed. ``str(error)`` is a short Chinese reason for reports."""
 
-    def __init__(self, message: str, *, retryable: bool = True):
+    def __init__(self, message: str, *, retryable: bool = True, kind: FailureKind = "other",
+                 retry_after: float | None = None):
         super().__init__(message)
         self.retryable = retryable
+        self.kind = kind
+        self.retry_after = retry_after  # seconds the service asked to wait (Retry-After)
+
+
+@dataclass(frozen=True)
+class VoiceCheck:
+    """Whether the configured voice is offered, and the closest voices that are."""
+
+    voice: str
+    offered: bool
+    alternatives: tuple[str, ...] = ()
 
 
 class Engine(abc.ABC):
@@ -50,6 +72,7 @@ class Engine(abc.ABC):
     max_chunk_bytes: ClassVar[int] = 4000  # limit of one request (UTF-8 bytes, XML-escaped)
     requests_per_job: ClassVar[int] = 1  # requests in flight per job (>1: queued in a worker)
     sample_rate: int  # rate the article is assembled at (engine audio is decoded to it)
+    output_format: ClassVar[str] = "pcm_s16le"  # what the engine hands over (part of cache keys)
 
     def __init__(self, audio: AudioSettings):
         self.audio = audio
@@ -68,12 +91,24 @@ class Engine(abc.ABC):
     @abc.abstractmethod
     def default_jobs(self) -> int: ...
 
+    @property
+    def service(self) -> str:
+        """What makes the sound. A local synthesiser's version decides its audio, so by
+        default it is the engine and its version; a remote service says which service it is
+        and leaves its client library's version out (upgrading the client keeps the cache)."""
+        return f"{self.name} {self.version}"
+
     def identity(self) -> dict[str, Any]:
         """Everything besides the text that changes the audio: part of every cache key."""
         return {
-            "engine": self.name, "engine_version": self.version, "voice": self.voice,
+            "engine": self.name, "service": self.service, "voice": self.voice,
             "rate": self.audio.rate, "volume": self.audio.volume, "pitch": self.audio.pitch,
+            "output_format": self.output_format,
         }
+
+    async def check_voice(self) -> VoiceCheck | None:
+        """Ask whether the configured voice is offered; None: this engine has only its own."""
+        return None
 
     async def start(self, jobs: int) -> None:
         """Acquire what synthesis needs (worker processes, connections) for ``jobs`` at once."""

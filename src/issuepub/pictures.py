@@ -198,6 +198,7 @@ def prepare_for_ereader(data: bytes, *, max_pixels: int = EREADER_MAX_PIXELS,
             size = _fit(im.width, im.height, max_pixels)
             if im.size != size:
                 im = im.resize(size, Image.LANCZOS)
+            im.info = {}  # Pillow would write EXIF, comments and text chunks from here again
             buf = io.BytesIO()
             if fmt == "JPEG":
                 if im.mode not in ("L", "RGB"):

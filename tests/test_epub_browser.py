@@ -1,4 +1,5 @@
-"""Colour contrast of the EPUB's pages in the reading modes readers use, measured in Chromium.
+"""The EPUB's pages in Chromium: colour contrast in the reading modes readers use, and the
+typography of titles and attribution lines on a small screen.
 
 Every XHTML document of the example's EPUB (and of one with pictures and an attribution
 line) is opened in headless Chromium (as in test_site_browser) in each mode below; for every
@@ -80,8 +81,9 @@ def test_ratio_formula():
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory) -> list[Path]:
-    """The XHTML documents of the example's EPUB, plus an article with a picture and an
-    attribution line, unpacked as a reading system would read them."""
+    """The XHTML documents of the example's EPUB, its first article with a two-part title as
+    long as the corpus's, an attribution line and a picture, unpacked as a reading system
+    would read them."""
     root = tmp_path_factory.mktemp("contrast")
     issue_dir = root / "issue"
     shutil.copytree(EXAMPLE, issue_dir)
@@ -89,8 +91,10 @@ def pages(tmp_path_factory) -> list[Path]:
     pictures.mkdir()
     shutil.copy(issue_dir / "cover.png", pictures / "p.png")
     article = issue_dir / "articles" / "01-juanshou.md"
-    article.write_text(article.read_text(encoding="utf-8")
-                       + "\n——3月1日市委常委会扩大会议指出\n\n![图注文字](pictures/p.png)\n", encoding="utf-8")
+    text = article.read_text(encoding="utf-8").replace(
+        "title: 春风化雨 久久为功", "title: 坚定信心真抓实干 敢作敢为善作善成")  # a corpus title
+    article.write_text(text + "\n——3月1日市委常委会扩大会议指出\n\n![图注文字](pictures/p.png)\n",
+                       encoding="utf-8")
     report = run_build(issue_dir, root / "out", only=["epub"])
     unpacked = root / "epub"
     with zipfile.ZipFile(report.out_dir / f"{report.issue.id}.epub") as z:
@@ -135,3 +139,39 @@ def test_dark_mode_changes_the_author_colours(browser, pages):  # noqa: F811 - p
             s => getComputedStyle(document.querySelector(s)).color)""")
         page.close()
     assert all(a != b for a, b in zip(colours["light"], colours["dark"])), colours
+
+
+def _article_with(pages: list[Path], needle: str) -> Path:
+    return next(p for p in pages if p.parent.name == "text" and needle in p.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("width", [240, 300, 360])
+def test_two_part_titles_break_between_phrases(browser, pages, width):  # noqa: F811
+    """On a screen too narrow for the whole title, each phrase stays on one line."""
+    path = _article_with(pages, 'class="phrase"')
+    page = browser.new_page()
+    page.goto(path.as_uri(), wait_until="load")
+    # A page that wide (a reading system's column; the emulated phone lays out XHTML without
+    # a viewport meta at 980 px)
+    page.add_style_tag(content=f"html {{ width: {width}px; }}")
+    lines = page.evaluate("""() => {
+        const h = document.querySelector('h1'), r = h.getBoundingClientRect();
+        const lineHeight = parseFloat(getComputedStyle(h).lineHeight);
+        return {title: Math.round(r.height / lineHeight),
+                phrases: Array.from(h.querySelectorAll('.phrase')).map(p => {
+                  const b = p.getBoundingClientRect(); return Math.round(b.height / lineHeight); })};
+    }""")
+    page.close()
+    assert len(lines["phrases"]) == 2
+    assert lines["title"] >= 2  # too narrow for one line: the title did break
+    assert lines["phrases"] == [1, 1], lines  # but between the phrases, not inside one
+
+
+def test_attribution_lines_are_right_aligned_without_indent(browser, pages):  # noqa: F811
+    path = _article_with(pages, 'class="attribution"')
+    page = browser.new_page()
+    page.goto(path.as_uri(), wait_until="load")
+    style = page.evaluate("""() => { const s = getComputedStyle(document.querySelector('p.attribution'));
+        return [s.textAlign, s.textIndent]; }""")
+    page.close()
+    assert style == ["right", "0px"]

@@ -200,3 +200,24 @@ def test_killed_write_leaves_no_partial_file(tmp_path, monkeypatch):
         run_build(EXAMPLE, tmp_path, only=["epub"])
     assert not list((tmp_path / "tjzbsh-2025-03a").glob("*.epub*"))
     assert not list((tmp_path / "tjzbsh-2025-03a").glob(".*part"))
+
+
+def test_package_paths_are_percent_encoded_and_picture_names_unique():
+    from issuepub.outputs.epub.images import internal_name
+    from issuepub.outputs.epub.package import href
+
+    assert href("images/my photo #1 100%.png") == "images/my%20photo%20%231%20100%25.png"
+    assert href("text/a01.xhtml") == "text/a01.xhtml"
+    a, b = internal_name(1, "pictures/a-b.png", ".png"), internal_name(2, "pictures-a/b.png", ".png")
+    assert a != b and a.startswith("images/01-") and b.startswith("images/02-")
+    assert internal_name(3, "图片/照片 #1.JPG", ".jpg") == "images/03-1.jpg"
+    assert internal_name(4, "图片/照片.png", ".png") == "images/04-picture.png"
+
+
+def test_markdown_title_is_the_picture_description(tmp_path):
+    from issuepub.sources.markdown import parse_article
+
+    text = '---\ntitle: 标题\n---\n\n正文。\n\n![图注](pictures/a b.jpg "一位老人在门口")\n\n![图注二](pictures/c.jpg)\n'
+    blocks = [b for b in parse_article(text, tmp_path / "a.md").blocks if b.kind == "caption"]
+    assert [(b.text, b.image, b.description) for b in blocks] == [
+        ("图注", "pictures/a b.jpg", "一位老人在门口"), ("图注二", "pictures/c.jpg", "")]

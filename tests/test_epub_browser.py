@@ -10,7 +10,8 @@ contrast ratio of at least 4.5:1.
 Modes: light (no preference), ``prefers-color-scheme: dark`` (reading systems that follow
 the system's dark mode: canvas and body text from the browser's dark scheme), Apple Books'
 Night and Sepia themes (the theme attribute on the root and the page's background and body
-text set by the reader, author colours kept, as Apple Books does), Readium's sepia. The
+text set by the reader, author colours kept, as Apple Books does), Apple Books' White and Sepia
+chosen while the system is dark, Readium's sepia. The
 background and text colours of the readers' themes are the values those apps use.
 """
 
@@ -34,6 +35,9 @@ MODES = {
     "Apple Books Night": ("light", "*Night", "#121212", "#dcdcdc"),
     "Apple Books Sepia": ("light", "*Sepia", "#f8f1e3", "#5b4636"),
     "Readium sepia": ("light", None, "#faf4e8", "#121212"),
+    # Apple Books' light themes chosen while the system is in dark mode
+    "Apple Books White, system dark": ("dark", "*White", "#ffffff", "#000000"),
+    "Apple Books Sepia, system dark": ("dark", "*Sepia", "#f8f1e3", "#5b4636"),
 }
 
 MEASURE = """() => {

@@ -14,6 +14,7 @@ from html import escape
 
 from ...model import Issue
 from .package import article_href, href
+from .xhtml import phrases
 
 TOC_TITLE = "目录"
 LANDMARKS_TITLE = "导览"
@@ -62,7 +63,7 @@ def page_starts(issue: Issue) -> dict[int, int]:
 
 
 def _entry(article: TocArticle) -> str:
-    parts = [f'<span class="toc-title">{escape(article.title)}</span>']
+    parts = [f'<span class="toc-title">{phrases(article.title)}</span>']
     if article.author:
         parts.append(f'<span class="toc-author">{escape(article.author)}</span>')
     if article.page is not None:

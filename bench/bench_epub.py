@@ -1,4 +1,5 @@
-"""EPUB build speed and memory: the example issue, an issue ten times its size, the real
+"""EPUB build speed and memory: the example issue, an issue ten times its size, the example
+with one 4000x3000 photo (scaled to e-reader size by issuepub, copied as it is by pandoc), the real
 corpus issue (imported from ../shared when present), and pandoc on the same content where
 pandoc is installed. Prints a table; no thresholds are asserted (target: no slower than pandoc).
 
@@ -60,6 +61,21 @@ def with_cover(issue_dir: Path) -> None:
     assert load_issue(issue_dir).cover is not None
 
 
+def with_photo(target: Path) -> Path:
+    """A copy of the example whose second article carries a 4000x3000 camera JPEG (noise, so it
+    compresses like a photo, not like a flat picture): what resizing for e-readers costs."""
+    from PIL import Image
+
+    shutil.copytree(EXAMPLE, target)
+    (target / "pictures").mkdir()
+    channels = [Image.effect_noise((4000, 3000), 40 + 10 * k) for k in range(3)]
+    Image.merge("RGB", channels).save(target / "pictures" / "photo.jpg", "JPEG", quality=92)
+    article = target / "articles" / "02-hongse-guanjia.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\n![楼门口的议事会](pictures/photo.jpg)\n",
+                       encoding="utf-8")
+    return target
+
+
 def pandoc_sources(issue_dir: Path, target: Path) -> list[Path]:
     """The same content as pandoc Markdown: one file per article with its title as a heading."""
     issue = load_issue(issue_dir)
@@ -71,6 +87,9 @@ def pandoc_sources(issue_dir: Path, target: Path) -> list[Path]:
             if article.byline:
                 lines += [f"文 / {article.byline}", ""]
             for block in article.blocks:
+                if block.kind == "caption" and block.image:  # pandoc copies the picture in
+                    lines += [f"![{block.text}]({issue.root / block.image})", ""]
+                    continue
                 prefix = {"heading": "## ", "quote": "> ", "caption": "*"}.get(block.kind, "")
                 suffix = "*" if block.kind == "caption" else ""
                 lines += [prefix + block.text + suffix, ""]
@@ -111,7 +130,8 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        cases = [("example", EXAMPLE), ("example x10", scaled_issue(tmp / "x10", 10))]
+        cases = [("example", EXAMPLE), ("example x10", scaled_issue(tmp / "x10", 10)),
+                 ("example + 12 MP photo", with_photo(tmp / "photo"))]
         if CORPUS.is_file():
             from issuepub.importer import import_issue_text
 
@@ -135,9 +155,9 @@ def main() -> None:
                                   f"--epub-cover-image={cover}", "-o", str(tmp / "p.epub"),
                                   *map(str, files)], args.repeat)
                 rows.append((label, n, "pandoc", wall, rss))
-    print(f"{'issue':<24}{'articles':>9}  {'tool':<9}{'wall s (best)':>14}{'peak MB':>10}")
+    print(f"{'issue':<26}{'articles':>9}  {'tool':<9}{'wall s (best)':>14}{'peak MB':>10}")
     for label, n, tool, wall, rss in rows:
-        print(f"{label:<24}{n:>9}  {tool:<9}{wall:>14.3f}{rss:>10.1f}")
+        print(f"{label:<26}{n:>9}  {tool:<9}{wall:>14.3f}{rss:>10.1f}")
     if not pandoc:
         print("(pandoc not installed: apt-get install pandoc to compare)")
     print("wall time includes interpreter start-up for both tools; best of", args.repeat)

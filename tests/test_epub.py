@@ -49,14 +49,25 @@ def test_nav_groups_articles_by_column(built):
     issue = load_issue(EXAMPLE)
     nav = _xml(built[0], "EPUB/nav.xhtml")
     toc = nav.xpath("//x:nav[@epub:type='toc']", namespaces=NS)[0]
-    assert toc.xpath("string(x:h2)", namespaces=NS) == "目录"
+    assert toc.xpath("string(x:h1)", namespaces=NS) == "目录"
     top = toc.xpath("x:ol/x:li", namespaces=NS)
     assert [li.xpath("string(x:a)", namespaces=NS) for li in top] == [c.name for c in issue.columns]
     for li, column in zip(top, issue.columns):
-        titles = [a.text for a in li.xpath("x:ol/x:li/x:a", namespaces=NS)]
-        assert titles == [a.title for a in column.articles]
-    landmarks = nav.xpath("//x:nav[@epub:type='landmarks']//x:a/@epub:type", namespaces=NS)
-    assert landmarks == ["cover", "toc", "bodymatter"]
+        entries = li.xpath("x:ol/x:li/x:a", namespaces=NS)
+        # Like the printed 目录: title, author and printed page beside each article.
+        assert [a.xpath("string(x:span[@class='toc-title'])", namespaces=NS) for a in entries] == \
+            [a.title for a in column.articles]
+        assert [a.xpath("string(x:span[@class='toc-author'])", namespaces=NS) for a in entries] == \
+            [a.author for a in column.articles]
+        assert [a.xpath("string(x:span[@class='toc-page'])", namespaces=NS) for a in entries] == \
+            [str(a.page) for a in column.articles]
+    landmarks = nav.xpath("//x:nav[@epub:type='landmarks']//x:a", namespaces=NS)
+    assert [(a.get(f"{{{NS['epub']}}}type"), a.get("href")) for a in landmarks] == [
+        ("cover", "text/cover.xhtml"), ("titlepage", "text/title.xhtml"), ("toc", "nav.xhtml"),
+        ("bodymatter", "text/a01.xhtml"), ("colophon", "text/colophon.xhtml")]
+    for kind, doc in (("titlepage", "title"), ("colophon", "colophon")):
+        assert _xml(built[0], f"EPUB/text/{doc}.xhtml").xpath(
+            f"//*[@epub:type='{kind}']", namespaces=NS), kind
     assert nav.xpath("//x:nav[@epub:type='landmarks']/@hidden", namespaces=NS) == ["hidden"]
     pages = nav.xpath("//x:nav[@epub:type='page-list']//x:a", namespaces=NS)
     assert [(a.text, a.get("href")) for a in pages] == [
@@ -73,6 +84,20 @@ def test_ncx_for_epub2_readers(built):
     points = ncx.xpath("/ncx:ncx/ncx:navMap/ncx:navPoint", namespaces=NS)
     assert len(points) == 5
     assert ncx.xpath("count(//ncx:navPoint)", namespaces=NS) == 5 + 6
+    assert ncx.xpath("string(//ncx:meta[@name='dtb:depth']/@content)", namespaces=NS) == "2"
+    # playOrder: one number per target, counted in reading order; a column without an opener
+    # points at its first article and shares that article's number.
+    everything = ncx.xpath("//ncx:navPoint", namespaces=NS)
+    pairs = [(p.xpath("string(ncx:content/@src)", namespaces=NS), int(p.get("playOrder")))
+             for p in everything]
+    by_target: dict[str, int] = {}
+    for target, order in pairs:
+        assert by_target.setdefault(target, order) == order, target
+    assert sorted(set(by_target.values())) == list(range(1, len(by_target) + 1))
+    spine = [i.get("idref") for i in _xml(built[0], "EPUB/content.opf").xpath("//opf:itemref", namespaces=NS)]
+    hrefs = {i.get("id"): i.get("href") for i in _xml(built[0], "EPUB/content.opf").xpath("//opf:item", namespaces=NS)}
+    reading = [hrefs[i] for i in spine]
+    assert sorted(by_target, key=by_target.get) == sorted(by_target, key=reading.index)
 
 
 def test_metadata(built):
@@ -175,3 +200,24 @@ def test_killed_write_leaves_no_partial_file(tmp_path, monkeypatch):
         run_build(EXAMPLE, tmp_path, only=["epub"])
     assert not list((tmp_path / "tjzbsh-2025-03a").glob("*.epub*"))
     assert not list((tmp_path / "tjzbsh-2025-03a").glob(".*part"))
+
+
+def test_package_paths_are_percent_encoded_and_picture_names_unique():
+    from issuepub.outputs.epub.images import internal_name
+    from issuepub.outputs.epub.package import href
+
+    assert href("images/my photo #1 100%.png") == "images/my%20photo%20%231%20100%25.png"
+    assert href("text/a01.xhtml") == "text/a01.xhtml"
+    a, b = internal_name(1, "pictures/a-b.png", ".png"), internal_name(2, "pictures-a/b.png", ".png")
+    assert a != b and a.startswith("images/01-") and b.startswith("images/02-")
+    assert internal_name(3, "图片/照片 #1.JPG", ".jpg") == "images/03-1.jpg"
+    assert internal_name(4, "图片/照片.png", ".png") == "images/04-picture.png"
+
+
+def test_markdown_title_is_the_picture_description(tmp_path):
+    from issuepub.sources.markdown import parse_article
+
+    text = '---\ntitle: 标题\n---\n\n正文。\n\n![图注](pictures/a b.jpg "一位老人在门口")\n\n![图注二](pictures/c.jpg)\n'
+    blocks = [b for b in parse_article(text, tmp_path / "a.md").blocks if b.kind == "caption"]
+    assert [(b.text, b.image, b.description) for b in blocks] == [
+        ("图注", "pictures/a b.jpg", "一位老人在门口"), ("图注二", "pictures/c.jpg", "")]

@@ -30,6 +30,7 @@ class Block:
     text: str
     line: int = 0  # line in the source file, for messages
     image: str | None = None  # captions may name a picture file in the issue folder
+    description: str = ""  # a picture's description (alt text) when the source gives one
 
 
 @dataclass(frozen=True)

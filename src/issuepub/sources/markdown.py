@@ -28,6 +28,9 @@ FRONT_MATTER_KEYS = {
 _TRUE = {"yes", "true", "是", "y", "on"}
 _FALSE = {"no", "false", "否", "n", "off"}
 CAPTION_RE = re.compile(r"^!\[(?P<text>[^\]]*)\](?:\((?P<image>[^)]*)\))?\s*$")
+# ![说明](pictures/p11.jpg "描述"): the optional quoted title is the picture's description
+# (its alt text), for readers who cannot see it; the caption itself is shown beside it.
+IMAGE_TITLE_RE = re.compile(r'^(?P<image>.*?)\s+"(?P<description>[^"]*)"$')
 _ASCII_WORD_END = re.compile(r"[A-Za-z0-9,.;:!?%)]$")
 _ASCII_WORD_START = re.compile(r"^[A-Za-z0-9(]")
 
@@ -198,11 +201,16 @@ def _parse_body(lines: list[str], start: int, path: Path, problems: list[Problem
         if m and not para and not quote:
             text = m.group("text").strip()
             image = (m.group("image") or "").strip() or None
+            description = ""
+            titled = IMAGE_TITLE_RE.match(image) if image else None
+            if titled:
+                image = titled.group("image").strip() or None
+                description = titled.group("description").strip()
             if not text:
                 problems.append(Problem("S027", path, lineno, "图片说明是空的。",
                                         "在 ![ ] 的方括号里写上说明文字。"))
                 continue
-            yield Block("caption", text, lineno, image)
+            yield Block("caption", text, lineno, image, description)
             continue
         if quote:
             yield from flush()

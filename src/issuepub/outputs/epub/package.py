@@ -11,6 +11,7 @@ import datetime as dt
 import io
 import os
 import shutil
+import urllib.parse
 import uuid
 import zipfile
 from collections.abc import Mapping
@@ -41,6 +42,15 @@ def article_href(number: int) -> str:
     return f"text/{article_uid(number)}.xhtml"
 
 
+def href(name: str) -> str:
+    """A package path as a URL in an href or src: percent-encoded (OCF asks for it)."""
+    return urllib.parse.quote(name, safe="/")
+
+
+# The claim a book makes when every check the build can make holds (see ``new_book``).
+CONFORMS_TO = "EPUB Accessibility 1.1 - WCAG 2.1 Level AA"
+
+
 READ_ALOUD_TITLE_SUFFIX = "朗读版"  # 天津支部生活 2025年第3期（上半月）朗读版
 
 
@@ -65,8 +75,11 @@ class Document:
     media_overlay: str | None = None  # id of the SMIL item, for read-aloud EPUBs
 
 
-def new_book(issue: Issue, *, read_aloud: bool = False) -> epub.EpubBook:
-    """The book with the issue's metadata; ``read_aloud``: the Media Overlays edition."""
+def new_book(issue: Issue, *, read_aloud: bool = False, pictures: bool = False,
+             conformance_gaps: tuple[str, ...] = ()) -> epub.EpubBook:
+    """The book with the issue's metadata; ``read_aloud``: the Media Overlays edition;
+    ``pictures``: the articles carry pictures (visual access mode); ``conformance_gaps``:
+    reasons the book cannot claim EPUB Accessibility conformance (none: it claims it)."""
     book = epub.EpubBook()
     book.set_identifier(identifier(issue, read_aloud=read_aloud))
     book.set_title(issue.title + (READ_ALOUD_TITLE_SUFFIX if read_aloud else ""))
@@ -75,8 +88,11 @@ def new_book(issue: Issue, *, read_aloud: bool = False) -> epub.EpubBook:
     if issue.magazine.publisher:
         book.add_metadata("DC", "publisher", issue.magazine.publisher)
     book.add_metadata("DC", "date", issue.date.isoformat())
-    if issue.magazine.issn:
-        book.add_metadata("DC", "source", f"urn:issn:{issue.magazine.issn}")
+    # The printed issue is the source of the page-list (EPUB Accessibility 1.1, page source):
+    # its ISSN when it has one, else its title as printed.
+    source = f"urn:issn:{issue.magazine.issn}" if issue.magazine.issn else f"{issue.title}印刷版"
+    book.add_metadata("DC", "source", source, {"id": "print-source"})
+    book.add_metadata(None, "meta", "pagination", {"property": "source-of", "refines": "#print-source"})
     book.add_metadata("DC", "description", _description(issue))
     # The magazine as a series, with this issue's position in it.
     book.add_metadata(None, "meta", issue.magazine.title,
@@ -86,25 +102,34 @@ def new_book(issue: Issue, *, read_aloud: bool = False) -> epub.EpubBook:
     book.add_metadata(None, "meta", str(issue.total_number or issue.number),
                       {"property": "group-position", "refines": "#magazine"})
     # schema.org accessibility metadata (EPUB Accessibility 1.1 discovery properties).
-    summary = ("本电子刊物为可重排文本，按栏目和文章提供目录导航，附有与印刷版对应的页码列表；"
-               "图片附有文字说明；无闪烁、声音或动态等危险内容。")
+    summary = ("本电子刊物为可重排文本，按栏目和文章提供目录导航（附作者和印刷版页码），附有与印刷版对应的页码列表；"
+               "图片附有文字说明；文字颜色在浅色、米黄和深色阅读模式下都保持足够对比度；无闪烁、声音或动态等危险内容。")
     if read_aloud:
         summary += "朗读版附有机器合成的朗读音频，与正文逐句同步高亮（EPUB 3 媒体叠加）。"
+    if not conformance_gaps:
+        summary += f"符合 {CONFORMS_TO}（由出版者自行评估）。"
+    modes = ["textual"] + (["visual"] if pictures else []) + (["auditory"] if read_aloud else [])
     for prop, value in (
-        ("schema:accessMode", "textual"),
-        *((("schema:accessMode", "auditory"),) if read_aloud else ()),
+        *(("schema:accessMode", mode) for mode in modes),
+        # Text alone suffices: every picture has its caption or description in text.
         ("schema:accessModeSufficient", "textual"),
+        *((("schema:accessModeSufficient", ",".join(modes)),) if len(modes) > 1 else ()),
         ("schema:accessibilityFeature", "structuralNavigation"),
         ("schema:accessibilityFeature", "tableOfContents"),
         ("schema:accessibilityFeature", "readingOrder"),
         ("schema:accessibilityFeature", "pageNavigation"),
         ("schema:accessibilityFeature", "printPageNumbers"),
-        ("schema:accessibilityFeature", "alternativeText"),
+        ("schema:accessibilityFeature", "displayTransformability"),
+        *((("schema:accessibilityFeature", "alternativeText"),) if pictures else ()),
         *((("schema:accessibilityFeature", "synchronizedAudioText"),) if read_aloud else ()),
         ("schema:accessibilityHazard", "none"),
         ("schema:accessibilitySummary", summary),
     ):
         book.add_metadata(None, "meta", value, {"property": prop})
+    if not conformance_gaps:
+        book.add_metadata(None, "meta", CONFORMS_TO, {"property": "dcterms:conformsTo", "id": "conformance"})
+        book.add_metadata(None, "meta", issue.magazine.publisher or f"{issue.magazine.title}编辑部",
+                          {"property": "a11y:certifiedBy", "refines": "#conformance"})
     return book
 
 
@@ -113,10 +138,9 @@ def _description(issue: Issue) -> str:
     return f"{issue.title}，共 {len(issue.articles)} 篇文章，栏目：{columns}。"
 
 
-def _hide_landmarks(nav: bytes) -> bytes:
-    """Landmarks are for the reading system's menus, not for the reader's page: hide them,
-    as the page-list already is."""
-    return nav.replace(b'<nav epub:type="landmarks">', b'<nav epub:type="landmarks" hidden="hidden">', 1)
+def _package_lang(opf: bytes, language: str) -> bytes:
+    """``xml:lang`` on the package element (ebooklib writes none; Ace's epub-lang wants it)."""
+    return opf.replace(b"<package ", f'<package xml:lang="{language}" '.encode(), 1)
 
 
 # Already-compressed media are stored, not deflated: deflate gains nothing on MP3 and a
@@ -133,20 +157,24 @@ class FilePart:
 
 
 def write_reproducible(book: epub.EpubBook, target: Path, when: dt.datetime,
-                       files: Mapping[str, FilePart] | None = None) -> None:
+                       files: Mapping[str, FilePart] | None = None,
+                       documents: Mapping[str, bytes] | None = None) -> None:
     """Write ``book`` to ``target`` (an already temporary path) with fixed zip metadata.
 
     ``files`` maps zip entry names (``EPUB/audio/a01.mp3``) of items the book carries as empty
     placeholders to the file parts whose bytes they get: the read-aloud EPUB's audio is copied
     from disk one file at a time instead of being held in memory twice by ebooklib.
+    ``documents`` maps zip entry names to bytes that replace what ebooklib wrote there (the
+    navigation document and the NCX, which ``nav`` writes whole).
     """
     files = dict(files or {})
+    documents = dict(documents or {})
     raw = io.BytesIO()
     epub.write_epub(raw, book, {
         "compresslevel": 0,  # the entries are recompressed below; do not deflate twice
         "raise_exceptions": True,
         "mtime": when,
-        "epub3_pages": True,
+        "epub3_pages": False,  # the page-list is in nav.nav_document
         "landmark_title": "导览",
         "pages_title": "页码",
         "play_order": {"enabled": False, "start_from": 1},
@@ -155,7 +183,7 @@ def write_reproducible(book: epub.EpubBook, target: Path, when: dt.datetime,
     with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, \
             zipfile.ZipFile(target, "w") as dst:
         names = src.namelist()
-        missing = set(files) - set(names)
+        missing = (set(files) | set(documents)) - set(names)
         if missing:
             raise ValueError(f"no placeholder item for {sorted(missing)}")
         order = ["mimetype"] + [n for n in names if n != "mimetype"]
@@ -163,9 +191,9 @@ def write_reproducible(book: epub.EpubBook, target: Path, when: dt.datetime,
             if name in files:
                 _copy_stored(dst, name, stamp, files[name])
                 continue
-            data = src.read(name)
-            if name.endswith("nav.xhtml"):
-                data = _hide_landmarks(data)
+            data = documents[name] if name in documents else src.read(name)
+            if name.endswith(".opf"):
+                data = _package_lang(data, book.language)
             info = zipfile.ZipInfo(name, date_time=stamp)
             info.external_attr = 0o644 << 16
             info.create_system = 3

@@ -9,21 +9,43 @@ block and sentence index: ``b3-s2`` is sentence 2 of block 3; ``title-s0``, ``su
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from html import escape
 
 from ...model import Article, Column, Issue
 from ...text import split_sentences
+from .package import href
+
+# A two-part title (坚定信心真抓实干 敢作敢为善作善成) breaks at the space between its phrases:
+# each phrase is an inline-block, so a narrow screen wraps between them, not inside one.
+_PHRASE_GAP = re.compile(r"([ \u3000]+)")
+# An attribution line under a quotation or a report (——11月4日市委常委会扩大会议指出).
+ATTRIBUTION_PREFIX = "——"
 
 
 def sentence_id(target: str, block: int | None, sentence: int) -> str:
     return f"b{block}-s{sentence}" if target == "block" else f"{target}-s{sentence}"
 
 
-def _text(text: str, target: str, block: int | None, sentences: bool) -> str:
-    if not sentences:
+def phrases(text: str) -> str:
+    """Escaped ``text`` with each space-separated phrase in a ``span.phrase`` (one phrase:
+    the text alone)."""
+    parts = _PHRASE_GAP.split(text.strip())
+    if len(parts) < 3:
         return escape(text)
+    lead = text[:len(text) - len(text.lstrip())]
+    tail = text[len(text.rstrip()):]
+    return escape(lead) + "".join(
+        escape(p) if i % 2 else f'<span class="phrase">{escape(p)}</span>'
+        for i, p in enumerate(parts)) + escape(tail)
+
+
+def _text(text: str, target: str, block: int | None, sentences: bool, markup=escape) -> str:
+    if not sentences:
+        return markup(text)
     return "".join(
-        f'<span id="{sentence_id(target, block, i)}">{escape(s)}</span>'
+        f'<span id="{sentence_id(target, block, i)}">{markup(s)}</span>'
         for i, s in enumerate(split_sentences(text))
     )
 
@@ -44,9 +66,14 @@ def sentence_texts(article: Article) -> dict[str, str]:
     }
 
 
-def article_body(issue: Issue, article: Article, *, sentences: bool = False) -> str:
+def article_body(issue: Issue, article: Article, *, sentences: bool = False,
+                 pictures: Mapping[str, str] | None = None, page_start: bool = True) -> str:
+    """``pictures`` maps a block's picture (as the source names it) to its name inside the
+    package; a picture not there is left out and its caption kept. ``page_start``: the article
+    begins its printed page (a second article on the same page carries no page marker)."""
+    pictures = pictures or {}
     parts: list[str] = []
-    if article.page is not None:
+    if article.page is not None and page_start:
         # Start of the article's first printed page, for the page-list.
         parts.append(
             f'<span epub:type="pagebreak" role="doc-pagebreak" id="page-{article.page}" '
@@ -55,7 +82,7 @@ def article_body(issue: Issue, article: Article, *, sentences: bool = False) -> 
     parts.append(f'<section class="article" aria-labelledby="title-{article.number}">')
     parts.append("<header>")
     parts.append(f'<p class="column">{_text(article.column, "column", None, sentences)}</p>')
-    parts.append(f'<h1 id="title-{article.number}">{_text(article.title, "title", None, sentences)}</h1>')
+    parts.append(f'<h1 id="title-{article.number}">{_text(article.title, "title", None, sentences, phrases)}</h1>')
     if article.subtitle:
         parts.append(f'<p class="subtitle">{_text(article.subtitle, "subtitle", None, sentences)}</p>')
     if article.byline:
@@ -69,13 +96,18 @@ def article_body(issue: Issue, article: Article, *, sentences: bool = False) -> 
         elif block.kind == "quote":
             parts.append(f"<blockquote><p>{body}</p></blockquote>")
         elif block.kind == "caption":
-            if block.image:
+            if block.image and block.image in pictures:
+                # The caption is read beside the picture: alt repeats it never; a description
+                # from the source (the Markdown title) is the alt text when there is one.
                 parts.append(
-                    f'<figure><img src="{escape(image_href(block.image))}" alt="{escape(block.text)}"/>'
+                    f'<figure><img src="{escape("../" + href(pictures[block.image]))}" '
+                    f'alt="{escape(block.description)}"/>'
                     f"<figcaption>{escape(block.text)}</figcaption></figure>"
                 )
             else:
                 parts.append(f'<p class="caption">{escape(block.text)}</p>')
+        elif block.kind == "paragraph" and block.text.startswith(ATTRIBUTION_PREFIX):
+            parts.append(f'<p class="attribution">{body}</p>')
         else:
             parts.append(f"<p>{body}</p>")
     if article.credit:
@@ -85,16 +117,11 @@ def article_body(issue: Issue, article: Article, *, sentences: bool = False) -> 
     return "\n".join(parts)
 
 
-def image_href(source_path: str) -> str:
-    """Where a picture from the issue folder is stored inside the EPUB (relative to text/)."""
-    return "../images/" + source_path.replace("\\", "/").replace("/", "-")
-
-
 def column_body(column: Column, number: int) -> str:
     parts = [f'<section class="column-opener" aria-labelledby="column-{number}">',
              f'<h1 id="column-{number}">{escape(column.name)}</h1>']
     if column.feature:
-        parts.append(f'<p class="feature">{escape(column.feature)}</p>')
+        parts.append(f'<p class="feature">{phrases(column.feature)}</p>')
     for paragraph in column.intro:
         parts.append(f'<p class="intro">{escape(paragraph)}</p>')
     parts.append("</section>")
@@ -119,7 +146,7 @@ def cover_body(issue: Issue, image: str) -> str:
 def title_body(issue: Issue) -> str:
     date = f"{issue.date.year}年{issue.date.month}月{issue.date.day}日"
     return "\n".join([
-        '<section class="titlepage" aria-label="书名页">',
+        '<section class="titlepage" epub:type="titlepage" aria-label="书名页">',
         f'<h1>{escape(issue.magazine.title)}</h1>',
         f'<p class="edition">{escape(issue.edition)}</p>',
         f'<p class="number">{escape(issue_number_line(issue))}</p>',
@@ -137,7 +164,7 @@ def colophon_body(issue: Issue) -> str:
     if issue.magazine.cn:
         rows.append(("国内统一连续出版物号", f"CN {issue.magazine.cn}"))
     rows.append(("出版日期", f"{issue.date.year}年{issue.date.month}月{issue.date.day}日"))
-    parts = ['<section class="colophon" aria-labelledby="colophon-title">',
+    parts = ['<section class="colophon" epub:type="colophon" role="doc-colophon" aria-labelledby="colophon-title">',
              '<h1 id="colophon-title">版权信息</h1>', "<dl>"]
     for term, value in rows:
         parts.append(f"<dt>{escape(term)}</dt><dd>{escape(value)}</dd>")

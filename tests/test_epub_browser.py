@@ -1,0 +1,181 @@
+"""The EPUB's pages in Chromium: colour contrast in the reading modes readers use, and the
+typography of titles and attribution lines on a small screen.
+
+Every XHTML document of the example's EPUB (and of one with pictures and an attribution
+line) is opened in headless Chromium (as in test_site_browser) in each mode below; for every
+visible element holding text the test reads the computed text colour and the effective
+background (the nearest ancestor with one, else the page's canvas) and requires a WCAG
+contrast ratio of at least 4.5:1.
+
+Modes: light (no preference), ``prefers-color-scheme: dark`` (reading systems that follow
+the system's dark mode: canvas and body text from the browser's dark scheme), Apple Books'
+Night and Sepia themes (the theme attribute on the root and the page's background and body
+text set by the reader, author colours kept, as Apple Books does), Apple Books' White and Sepia
+chosen while the system is dark, Readium's sepia. The
+background and text colours of the readers' themes are the values those apps use.
+"""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import EXAMPLE
+from issuepub.build import run_build
+from test_site_browser import browser, require_browser  # noqa: F401 - the fixture is used
+
+MIN_RATIO = 4.5
+# name -> (prefers-color-scheme, Apple Books theme attribute or None, page background, body text)
+MODES = {
+    "light": ("light", None, None, None),
+    "dark (prefers-color-scheme)": ("dark", None, None, None),
+    "Apple Books Night": ("light", "*Night", "#121212", "#dcdcdc"),
+    "Apple Books Sepia": ("light", "*Sepia", "#f8f1e3", "#5b4636"),
+    "Readium sepia": ("light", None, "#faf4e8", "#121212"),
+    # Apple Books' light themes chosen while the system is in dark mode
+    "Apple Books White, system dark": ("dark", "*White", "#ffffff", "#000000"),
+    "Apple Books Sepia, system dark": ("dark", "*Sepia", "#f8f1e3", "#5b4636"),
+}
+
+MEASURE = """() => {
+  const parse = (c) => { const m = c.match(/rgba?\\(([^)]+)\\)/); if (!m) return null;
+    const p = m[1].split(/[ ,\\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1]; };
+  const canvas = (() => { const d = document.createElement('div');
+    d.style.backgroundColor = 'Canvas'; document.documentElement.appendChild(d);
+    const c = getComputedStyle(d).backgroundColor; d.remove(); return parse(c); })();
+  const background = (el) => { for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor); if (c && c[3] > 0) return c; }
+    return canvas; };
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    const own = Array.from(el.childNodes).some(n => n.nodeType === 3 && n.textContent.trim());
+    if (!own || el.getClientRects().length === 0) continue;
+    const s = getComputedStyle(el);
+    if (s.visibility === 'hidden') continue;
+    out.push({tag: el.tagName.toLowerCase(), cls: el.className || '', text: el.textContent.trim().slice(0, 20),
+              fg: parse(s.color), bg: background(el)});
+  }
+  return out;
+}"""
+
+
+def luminance(rgb) -> float:
+    def channel(v: float) -> float:
+        v /= 255
+        return v / 12.92 if v <= 0.04045 else ((v + 0.055) / 1.055) ** 2.4
+    r, g, b = (channel(v) for v in rgb[:3])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def ratio(fg, bg) -> float:
+    alpha = fg[3]
+    fg = [alpha * f + (1 - alpha) * b for f, b in zip(fg[:3], bg[:3])]  # text over its background
+    hi, lo = sorted((luminance(fg), luminance(bg)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_ratio_formula():
+    assert ratio((0, 0, 0, 1), (255, 255, 255, 1)) == pytest.approx(21)
+    assert ratio((118, 118, 118, 1), (255, 255, 255, 1)) == pytest.approx(4.54, abs=0.01)
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory) -> list[Path]:
+    """The XHTML documents of the example's EPUB, its first article with a two-part title as
+    long as the corpus's, an attribution line and a picture, unpacked as a reading system
+    would read them."""
+    root = tmp_path_factory.mktemp("contrast")
+    issue_dir = root / "issue"
+    shutil.copytree(EXAMPLE, issue_dir)
+    pictures = issue_dir / "pictures"
+    pictures.mkdir()
+    shutil.copy(issue_dir / "cover.png", pictures / "p.png")
+    article = issue_dir / "articles" / "01-juanshou.md"
+    text = article.read_text(encoding="utf-8").replace(
+        "title: 春风化雨 久久为功", "title: 坚定信心真抓实干 敢作敢为善作善成")  # a corpus title
+    article.write_text(text + "\n——3月1日市委常委会扩大会议指出\n\n![图注文字](pictures/p.png)\n",
+                       encoding="utf-8")
+    report = run_build(issue_dir, root / "out", only=["epub"])
+    unpacked = root / "epub"
+    with zipfile.ZipFile(report.out_dir / f"{report.issue.id}.epub") as z:
+        z.extractall(unpacked)
+    return sorted(unpacked.rglob("*.xhtml"))
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_every_text_keeps_contrast(browser, pages, mode):  # noqa: F811 - pytest fixture
+    scheme, theme, background, text = MODES[mode]
+    low: list[str] = []
+    measured = coloured = 0
+    for path in pages:
+        page = browser.new_page()
+        page.emulate_media(color_scheme=scheme)
+        page.goto(path.as_uri(), wait_until="load")
+        if theme:
+            page.evaluate(f"document.documentElement.setAttribute('__ibooks_internal_theme', '{theme}')")
+        if background:
+            page.add_style_tag(content=f"html {{ background-color: {background}; color: {text}; }}")
+        body = page.evaluate("getComputedStyle(document.body).color")
+        for item in page.evaluate(MEASURE):
+            measured += 1
+            value = ratio(item["fg"], item["bg"])
+            coloured += f"rgb({', '.join(str(int(v)) for v in item['fg'][:3])})" != body
+            if value < MIN_RATIO:
+                low.append(f"{path.name} <{item['tag']} class='{item['cls']}'> {item['text']!r}: "
+                           f"{value:.2f}:1 ({item['fg']} on {item['bg']})")
+        page.close()
+    assert measured > 100 and coloured > 10, (measured, coloured)  # the test looked at something
+    assert not low, f"{mode}: {len(low)} texts below {MIN_RATIO}:1\n" + "\n".join(low)
+
+
+def test_dark_mode_changes_the_author_colours(browser, pages):  # noqa: F811 - pytest fixture
+    article = next(p for p in pages if p.name == "a02.xhtml")
+    colours = {}
+    for scheme in ("light", "dark"):
+        page = browser.new_page()
+        page.emulate_media(color_scheme=scheme)
+        page.goto(article.as_uri(), wait_until="load")
+        colours[scheme] = page.evaluate("""() => ['h2', 'p.column', 'p.byline'].map(
+            s => getComputedStyle(document.querySelector(s)).color)""")
+        page.close()
+    assert all(a != b for a, b in zip(colours["light"], colours["dark"])), colours
+
+
+def _article_with(pages: list[Path], needle: str) -> Path:
+    return next(p for p in pages if p.parent.name == "text" and needle in p.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("width", [240, 300, 360])
+def test_two_part_titles_break_between_phrases(browser, pages, width):  # noqa: F811
+    """On a screen too narrow for the whole title, each phrase stays on one line."""
+    path = _article_with(pages, 'class="phrase"')
+    page = browser.new_page()
+    page.goto(path.as_uri(), wait_until="load")
+    # A page that wide (a reading system's column; the emulated phone lays out XHTML without
+    # a viewport meta at 980 px)
+    page.add_style_tag(content=f"html {{ width: {width}px; }}")
+    lines = page.evaluate("""() => {
+        const h = document.querySelector('h1'), r = h.getBoundingClientRect();
+        const lineHeight = parseFloat(getComputedStyle(h).lineHeight);
+        return {title: Math.round(r.height / lineHeight),
+                phrases: Array.from(h.querySelectorAll('.phrase')).map(p => {
+                  const b = p.getBoundingClientRect(); return Math.round(b.height / lineHeight); })};
+    }""")
+    page.close()
+    assert len(lines["phrases"]) == 2
+    assert lines["title"] >= 2  # too narrow for one line: the title did break
+    assert lines["phrases"] == [1, 1], lines  # but between the phrases, not inside one
+
+
+def test_attribution_lines_are_right_aligned_without_indent(browser, pages):  # noqa: F811
+    path = _article_with(pages, 'class="attribution"')
+    page = browser.new_page()
+    page.goto(path.as_uri(), wait_until="load")
+    style = page.evaluate("""() => { const s = getComputedStyle(document.querySelector('p.attribution'));
+        return [s.textAlign, s.textIndent]; }""")
+    page.close()
+    assert style == ["right", "0px"]

@@ -428,7 +428,7 @@ def test_imported_issue_codes_decode_from_files_and_proof(imported, tmp_path):
     import pymupdf
     from PIL import Image
 
-    from support_qr import decode, mupdf_render, page_size_mm
+    from support.qr import decode, mupdf_render, page_size_mm
 
     _, out, issue, _ = imported
     report = run_build(out, tmp_path, only=["qr"], options=BuildOptions(qr_all=True))

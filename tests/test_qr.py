@@ -13,7 +13,7 @@ from issuepub.diagnostics import UserError
 from issuepub.outputs.qr import render, verify
 from issuepub.outputs.qr.symbol import (QUIET_ZONE, byte_capacity, encode, min_size_mm,
                                         modules_for, rects)
-from support_qr import (ARTICLES, BASE_URL, decode, make_issue, mupdf_render, page_size_mm,
+from support.qr import (ARTICLES, BASE_URL, decode, make_issue, mupdf_render, page_size_mm,
                         run_qr)
 
 import pymupdf  # test dependency: MuPDF renders the SVG/PDF files independently

@@ -8,7 +8,7 @@ from PIL import Image
 from conftest import EXAMPLE
 from issuepub.outputs.qr.symbol import encode
 from issuepub.sources import load_issue
-from support_qr import decode, run_qr
+from support.qr import decode, run_qr
 
 # Pinned: once printed, these must keep working. Changing one is a bug, not a refactoring.
 EXAMPLE_URLS = {

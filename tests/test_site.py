@@ -17,7 +17,7 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-import support_site as support
+from support import site as support
 from issuepub.model import Block
 from issuepub.outputs import site
 from issuepub.outputs.site import feed as rss

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-import support_site as support
+from support import site as support
 from issuepub.outputs.site import pages
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,7 +1,5 @@
 """Fixtures for the listener-page tests: a tiny issue from the model's dataclasses, narration
 files made with ffmpeg, and a build of the site output the way ``issuepub.build`` runs it.
-
-Kept apart from ``tests/support/`` (the narration tests' helpers).
 """
 
 from __future__ import annotations

@@ -41,7 +41,7 @@ def test_example_codes_decode_at_the_default_20mm(example, tmp_path):
     # zone), so the default 20 mm gives 0.54 mm modules.
     assert example.qr.size_mm == 20
     assert all(encode(u, "M").version <= 3 for u in EXAMPLE_URLS.values())
-    result = run_qr(example, tmp_path)
+    result = run_qr(example, tmp_path, draft=True)  # its base URL is a placeholder
     expected = {a.slug for a in example.articles if a.print_qr}
     assert set(result.articles) == expected
     for slug in expected:

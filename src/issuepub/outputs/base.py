@@ -25,6 +25,7 @@ class BuildOptions:
     qr_all: bool = False  # qr: a code for every narrated article, not only print_qr ones
     qr_error_correction: str | None = None  # override issue.toml's M/Q
     edge_endpoint: str | None = None  # edge-tts WebSocket URL override (tests: local stand-in)
+    draft: bool = False  # qr: allow a placeholder base URL; codes and proof marked 样张, not for print
 
 
 @dataclass

@@ -158,3 +158,20 @@ def test_png_modules_are_whole_pixels(tmp_path, size_mm):
             lo, hi = gray.crop((x * px, y * px, (x + 1) * px, (y + 1) * px)).getextrema()
             assert lo == hi, (x, y)  # one colour: no module edge falls inside a pixel block
             assert (lo == 0) == matrix[y][x], (x, y)  # the matrix includes the quiet zone
+
+
+def test_the_imported_real_issue_prints_no_code_for_its_placeholder(corpus_path, tmp_path):
+    """The importer's https://ting.example.invalid: check passes, but no printed code comes
+    out of it without --draft (the proof of a draft never says 已核对)."""
+    folder, out = tmp_path / "issue", tmp_path / "out"
+    proc = _cli("import", str(corpus_path), "--out", str(folder))
+    assert proc.returncode == 0, proc.stderr
+    assert _cli("check", str(folder)).returncode == 0
+    proc = _cli("build", str(folder), "--out", str(out), "--only", "qr", "--all")
+    assert proc.returncode == 2 and "Q006" in proc.stderr and "ting.example.invalid" in proc.stderr
+    assert not list(out.rglob("*.png")) and not list(out.rglob("qr-proof.pdf"))
+    proc = _cli("build", str(folder), "--out", str(out), "--only", "qr", "--draft")
+    assert proc.returncode == 0, proc.stderr
+    with pymupdf.open(next(out.glob("*/qr-proof.pdf"))) as doc:
+        text = "".join(page.get_text() for page in doc)
+    assert MARK in text and "核对" not in text

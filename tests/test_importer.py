@@ -446,7 +446,9 @@ def test_imported_issue_codes_decode_from_files_and_proof(imported, tmp_path):
         for fmt in ("pdf", "svg"):
             render = mupdf_render(report.out_dir / files[fmt]["path"], dpi=300)
             assert [t for t, _, _ in decode(render)] == [urls[slug]], (slug, fmt)
-        assert page_size_mm(report.out_dir / files["pdf"]["path"]) == pytest.approx((size, size), abs=0.1)
+        width, height = page_size_mm(report.out_dir / files["pdf"]["path"])
+        assert width == pytest.approx(size, abs=0.1)
+        assert rec["draft"] and height > size  # a draft: the 样张 band under the code
     proof = report.out_dir / "qr-proof.pdf"
     found = []
     with pymupdf.open(proof) as doc:

@@ -175,3 +175,15 @@ def test_the_imported_real_issue_prints_no_code_for_its_placeholder(corpus_path,
     with pymupdf.open(next(out.glob("*/qr-proof.pdf"))) as doc:
         text = "".join(page.get_text() for page in doc)
     assert MARK in text and "核对" not in text
+
+
+def test_check_warns_about_a_placeholder_base_url():
+    from issuepub.sources import check_issue
+
+    issue, problems = check_issue(EXAMPLE)
+    assert issue is not None  # a warning: the issue can be checked, read and drafted
+    [warning] = [p for p in problems if p.code == "S063"]
+    assert warning.severity == "warning" and warning.line
+    lines = (EXAMPLE / "issue.toml").read_text(encoding="utf-8").split("\n")
+    assert lines[warning.line - 1].startswith("base_url")
+    assert "--draft" in warning.message

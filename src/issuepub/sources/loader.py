@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..addresses import placeholder_reason
 from ..diagnostics import Problem, UserError
 from ..model import (
     EDITIONS,
@@ -289,6 +290,11 @@ def check_issue(root: Path) -> tuple[Issue | None, list[Problem]]:
             bad("S019", "audio", "base_url",
                 f"音频网址“{base_url}”必须以 https:// 开头，且只含域名和路径。",
                 "二维码印在纸上要长期有效，请写 https 网址，例如 https://ting.example.cn（越短，二维码越小越好扫）。")
+        elif placeholder_reason(base_url):
+            problems.append(Problem(
+                "S063", toml_path, where.key("audio", "base_url"),
+                f"音频网址“{base_url}”{placeholder_reason(base_url)}：二维码只能出样张（build --draft），不能付印。",
+                "印刷二维码前把 base_url 改成收听网页真正发布的 https 网址。", severity="warning"))
     for key, pattern, example in (("rate", RATE_RE, "+0%"), ("volume", RATE_RE, "+0%"),
                                   ("pitch", PITCH_RE, "+0Hz")):
         value = aud.get(key)

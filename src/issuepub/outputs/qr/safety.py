@@ -9,27 +9,11 @@ proof sheet then carry 样张 — 网址未定，不可付印. Pure, apart from 
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
+from ...addresses import placeholder_reason
 from ...diagnostics import Problem, UserError
 
-# Names reserved for documentation and tests (RFC 2606, RFC 6761): never a real site.
-RESERVED_TLDS = ("invalid", "test", "example", "localhost", "local")
-RESERVED_LABELS = ("example",)  # example.com, example.cn, ting.example.cn …
-
-
-def placeholder_reason(base_url: str) -> str | None:
-    """Why ``base_url`` cannot be printed (Chinese), or None when it can."""
-    parts = urlsplit(base_url)
-    if parts.scheme != "https":
-        return "不是 https 网址"
-    host = (parts.hostname or "").lower().rstrip(".")
-    labels = host.split(".") if host else []
-    if not labels or len(labels) < 2 and labels[0] != "localhost":
-        return "没有完整的域名"
-    if labels[-1] in RESERVED_TLDS or any(label in RESERVED_LABELS for label in labels):
-        return "是示例用的占位网址，不是真实的网站"
-    return None
+__all__ = ["check_print_safety", "placeholder_reason"]
 
 
 def check_print_safety(base_url: str, draft: bool, issue_toml: Path) -> None:

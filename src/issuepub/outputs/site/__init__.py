@@ -202,17 +202,6 @@ def swap_in(stage: Path, final: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)
 
 
-def _same_content(a: Path, b: Path) -> bool:
-    try:
-        if os.path.samefile(a, b):
-            return True
-        if a.stat().st_size != b.stat().st_size:
-            return False
-    except OSError:
-        return False
-    return _sha256(a.read_bytes()) == _sha256(b.read_bytes())
-
-
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

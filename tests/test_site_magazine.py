@@ -296,3 +296,51 @@ def test_site_output_never_writes_outside_its_folders(two_issues):
         path = (out_root / older.id / record[key]["path"]).resolve()
         assert path.parent == (out_root / "site").resolve()
     assert site.MAGAZINE_DIR == "site"
+
+
+def _changed(issue):
+    return replace(issue, columns=issue.columns[:1])
+
+
+def test_a_manifest_that_cannot_be_written_keeps_the_previous_site(tmp_path, monkeypatch):
+    """The disk fills up exactly when the manifest is written: the new site is complete in
+    its stage, but it is not swapped in without the records that describe it."""
+    issue, out_dir, manifest = support.narrated_issue(tmp_path)
+    out_root = out_dir.parent
+    before = _tree(out_root)
+    audio = {r["slug"]: r["audio"] for r in manifest["articles"] if "audio" in r}
+    real_fsync = os.fsync
+
+    def full_at_manifest(fd):
+        if ".manifest.json." in os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", full_at_manifest)
+    with pytest.raises(OSError):
+        support.build_site(_changed(issue), out_root, audio)
+    monkeypatch.setattr(os, "fsync", real_fsync)
+    assert _tree(out_root) == before
+    assert not list(out_root.rglob(".site-*"))  # the stages were thrown away
+
+
+def test_a_failed_swap_puts_everything_back(tmp_path, monkeypatch):
+    """The second rename (the magazine files) fails: the issue's site already swapped is put
+    back, and the manifest stays the old one."""
+    issue, out_dir, manifest = support.narrated_issue(tmp_path)
+    out_root = out_dir.parent
+    before = _tree(out_root)
+    audio = {r["slug"]: r["audio"] for r in manifest["articles"] if "audio" in r}
+    real_replace = os.replace
+
+    def failing(src, dst, *args, **kwargs):
+        if Path(src).name.startswith(".site-staging-") and Path(dst) == out_root / "site":
+            raise OSError(errno.EIO, os.strerror(errno.EIO))
+        return real_replace(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", failing)
+    with pytest.raises(OSError):
+        support.build_site(_changed(issue), out_root, audio)
+    monkeypatch.setattr(os, "replace", real_replace)
+    assert _tree(out_root) == before
+    assert not list(out_root.rglob(".site-*"))

@@ -52,3 +52,8 @@ class OutputResult:
     # This run's statistics (cache hits, retries, time): shown and tested, never written to
     # the manifest, which must be the same bytes for the same sources and settings.
     run: dict[str, Any] = field(default_factory=dict)
+    # An output that stages its files (the site) puts them in place here: the build calls
+    # commit(True) once the manifest describing them is written under its temporary name,
+    # then renames the manifest, so the files and their records change together;
+    # commit(False) when the manifest could not be written. None: nothing staged.
+    commit: Callable[[bool], None] | None = None

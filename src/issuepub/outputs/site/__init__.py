@@ -188,18 +188,30 @@ def remove_leftovers(parent: Path) -> None:
                 shutil.rmtree(path, ignore_errors=True)
 
 
-def swap_in(stage: Path, final: Path) -> None:
-    """Put the complete ``stage`` folder in place of ``final`` (two renames in one folder)."""
-    retired = final.with_name(f"{RETIRED_PREFIX}{os.getpid()}-{final.name}")
-    if final.exists():
-        os.replace(final, retired)
+def swap_in(pairs: list[tuple[Path, Path]]) -> None:
+    """Put each complete stage folder in place of its final folder (renames within one
+    folder); if any rename fails, every final folder is put back as it was."""
+    moved: list[tuple[Path, Path | None, bool]] = []  # (final, retired, new one in place)
     try:
-        os.replace(stage, final)
+        for stage, final in pairs:
+            retired = final.with_name(f"{RETIRED_PREFIX}{os.getpid()}-{final.name}")
+            if final.exists():
+                os.replace(final, retired)
+                moved.append((final, retired, False))
+            else:
+                moved.append((final, None, False))
+            os.replace(stage, final)
+            moved[-1] = (moved[-1][0], moved[-1][1], True)
     except OSError:
-        if retired.exists():
-            os.replace(retired, final)
+        for final, retired, placed in reversed(moved):
+            if placed:
+                shutil.rmtree(final, ignore_errors=True)
+            if retired is not None:
+                os.replace(retired, final)
         raise
-    shutil.rmtree(retired, ignore_errors=True)
+    for _, retired, _ in moved:
+        if retired is not None:
+            shutil.rmtree(retired, ignore_errors=True)
 
 
 def _sha256(data: bytes) -> str:
@@ -401,6 +413,11 @@ def build(ctx: BuildContext) -> OutputResult:
     remove_leftovers(final_magazine.parent)
     stage = out_dir / f"{STAGING_PREFIX}{os.getpid()}"
     magazine_stage = final_magazine.parent / f"{STAGING_PREFIX}{os.getpid()}-{MAGAZINE_DIR}"
+    def discard() -> None:
+        for folder in (stage, magazine_stage):
+            if folder.exists():
+                shutil.rmtree(folder, ignore_errors=True)
+
     try:
         for folder in (stage, magazine_stage):
             shutil.rmtree(folder, ignore_errors=True)
@@ -410,18 +427,28 @@ def build(ctx: BuildContext) -> OutputResult:
             issue, built, _siblings(issue, out_dir), magazine_stage,
             _SiteWriter(magazine_stage, os.path.relpath(final_magazine, out_dir).replace(os.sep, "/")))
         gone = _files(final_site) - _files(stage)
-        # Both stages are complete: swap the issue's site, then the magazine's files.
-        swap_in(stage, final_site)
-        swap_in(magazine_stage, final_magazine)
-    finally:
-        for folder in (stage, magazine_stage):
-            if folder.exists():
-                shutil.rmtree(folder, ignore_errors=True)
-    old_feed = out_dir.parent / OLD_ALL_ISSUES_FEED
-    if old_feed.is_file():  # the layout before the magazine site: its feed is now site/feed.xml
-        old_feed.unlink()
-    if gone:
-        ctx.progress(f"网页：删除了 {len(gone)} 个本期已不再使用的旧文件")
+    except BaseException:
+        discard()
+        raise
+
+    def commit(keep: bool) -> None:
+        """``keep``: both stages are complete and the manifest describing them is on disk under
+        its temporary name: swap the issue's site and the magazine files in (the build renames
+        the manifest next). Otherwise the manifest could not be written: throw them away."""
+        try:
+            if keep:
+                swap_in([(stage, final_site), (magazine_stage, final_magazine)])
+        finally:
+            discard()
+        if not keep:
+            return
+        old_feed = out_dir.parent / OLD_ALL_ISSUES_FEED
+        if old_feed.is_file():  # the layout before the magazine site: its feed is now site/feed.xml
+            old_feed.unlink()
+        if gone:
+            ctx.progress(f"网页：删除了 {len(gone)} 个本期已不再使用的旧文件")
+
+    result.commit = commit
     result.record["magazine"] = magazine_record
     result.summary.append(
         f"杂志网站：{final_magazine}/（{len(issue_ids)} 期；播客 {magazine_record['feed']['episodes']} 集："

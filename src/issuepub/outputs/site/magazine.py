@@ -94,7 +94,8 @@ def index_page(magazine: MagazineInfo, entries: list[IssueEntry]) -> str:
             facts.insert(0, f"总第{entry.total_number}期")
         parts.append(
             f'<li><a href="{e(entry.site_path)}">{cover}<span><b>{e(entry.label)}</b>'
-            f'<span class="facts">{" · ".join(facts)}</span></span></a></li>')
+            f'<span class="facts">{" · ".join(f"<span class=nowrap>{x}</span>" for x in facts)}</span>'
+            "</span></a></li>")
     if not entries:
         parts.append("<li>还没有发布任何一期。</li>")
     parts += ["</ol>", "</main>", _footer(magazine, "./"), "</body>", "</html>", ""]

@@ -35,6 +35,8 @@ def _parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("check", help="检查期刊源文件，列出所有问题")
     c.add_argument("issue_dir", type=Path, metavar="期刊文件夹")
+    c.add_argument("--fix", action="store_true",
+                   help="就地修改文章和 issue.toml 文字里的排版问题（半角标点、多余空格等，T001–T008），只改这些字符")
 
     b = sub.add_parser("build", help="生成 EPUB、音频、二维码和收听网页")
     b.add_argument("issue_dir", type=Path, metavar="期刊文件夹")
@@ -70,6 +72,19 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--page", type=int, metavar="页码", help="单篇文章在印刷版上的起始页码")
     i.add_argument("--code", help="刊物代号（默认按刊名推断，如 tjzbsh）")
     i.add_argument("--base-url", help="收听网页的 https 根网址")
+
+    u = sub.add_parser("publish", help="把构建好的收听网页和音频发布到对象存储或网站文件夹")
+    u.add_argument("root", type=Path, nargs="?", default=DEFAULT_OUT, metavar="构建根目录",
+                   help="issuepub build 的输出根目录（默认 build/）")
+    u.add_argument("--to", required=True, metavar="目标",
+                   help="s3://存储桶/前缀（S3 兼容：AWS、阿里云 OSS、腾讯云 COS、MinIO），或本地文件夹")
+    u.add_argument("--endpoint-url", metavar="URL", help="S3 兼容存储的地址（也可用环境变量 AWS_ENDPOINT_URL）")
+    u.add_argument("--dry-run", action="store_true", help="只列出要上传和删除的文件，不写入")
+    u.add_argument("--allow-preview", action="store_true", help="允许发布离线引擎的试听版音频")
+    u.add_argument("--delete", action="store_true", help="删除存储里不属于这次构建的文件")
+    u.add_argument("--check-url", nargs="?", const="", metavar="URL",
+                   help="最后再从公网核对：GET 每个二维码网址、Range 请求它的音频；"
+                        "写 URL 时用它代替 base_url（如预发布地址）")
     return p
 
 
@@ -80,6 +95,8 @@ def _say(message: str) -> None:
 def cmd_check(args) -> int:
     from .sources import check_issue
 
+    if args.fix:
+        _fix_typography(args.issue_dir)
     issue, problems = check_issue(args.issue_dir)
     for problem in problems:
         print(problem.format())
@@ -88,7 +105,31 @@ def cmd_check(args) -> int:
         print(f"\n发现 {len(errors)} 个错误，请按提示修改后再检查。")
         return EXIT_USER
     print(f"检查通过：《{issue.title}》，{len(issue.columns)} 个栏目，{len(issue.articles)} 篇文章。")
+    warnings = [p for p in problems if p.code.startswith("T")]
+    if warnings:
+        print(f"另有 {len(warnings)} 处排版警告（见上），可用 issuepub check --fix {args.issue_dir} 自动修改。")
     return EXIT_OK
+
+
+def _fix_typography(issue_dir: Path) -> None:
+    """``check --fix``: repair the typography warnings in place and say what changed."""
+    import tomllib
+
+    from .sources.lint import fix_sources
+
+    try:
+        data = tomllib.loads((issue_dir / "issue.toml").read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return  # check below reports why issue.toml cannot be read
+    fixed = fix_sources(issue_dir, data.get("columns"))
+    for f in fixed:
+        print(f"已修改 {f.path}：{len(f.findings)} 处")
+        for x in f.findings:
+            change = (f"“{x.repair.before}” → “{x.repair.after}”" if x.repair.before.strip()
+                      else "删去空格")
+            print(f"  {x.line}:{x.column} [{x.repair.rule.code}] {change}")
+    total = sum(len(f.findings) for f in fixed)
+    print(f"排版修改：{len(fixed)} 个文件，共 {total} 处。\n" if fixed else "排版修改：没有需要修改的地方。\n")
 
 
 def _split_only(values: list[str] | None) -> list[str] | None:
@@ -167,7 +208,30 @@ def cmd_import(args) -> int:
     return EXIT_OK
 
 
+def cmd_publish(args) -> int:
+    from .publish import run_publish
+
+    report = run_publish(args.root, args.to, endpoint_url=args.endpoint_url, dry_run=args.dry_run,
+                         allow_preview=args.allow_preview, delete=args.delete,
+                         check_url=args.check_url, progress=lambda m: _say(f"· {m}"))
+    if args.dry_run:
+        for upload, why in report.uploads:
+            print(f"  将上传 {upload.key}（{why}，{upload.content_type}）")
+        for key in report.deletions:
+            print(f"  将删除 {key}")
+    print(f"\n{'试运行' if args.dry_run else '发布完成'}：{args.to}")
+    for line in report.summary():
+        print(f"  {line}")
+    if report.failures:
+        print(f"\n有 {len(report.failures)} 处核对没有通过（读者扫码会打不开或听不了）：")
+        for failure in report.failures:
+            print(f"  ✗ [P020] {failure.url}：{failure.what}")
+        return EXIT_FAILURES
+    return EXIT_OK
+
+
 COMMANDS = {"check": cmd_check, "build": cmd_build, "outline": cmd_outline, "import": cmd_import}
+COMMANDS["publish"] = cmd_publish
 
 
 def main(argv: list[str] | None = None) -> int:

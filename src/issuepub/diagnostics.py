@@ -18,6 +18,7 @@ class Problem:
     message: str  # what is wrong (Chinese)
     fix: str = ""  # what to do about it (Chinese)
     severity: str = "error"  # error | warning
+    column: int | None = None  # 1-based character column on ``line``, when it is known
 
     def format(self, base: Path | None = None) -> str:
         where = ""
@@ -31,6 +32,8 @@ class Problem:
             where = f"{f}"
             if self.line:
                 where += f":{self.line}"
+                if self.column:
+                    where += f":{self.column}"
             where += ": "
         label = "错误" if self.severity == "error" else "警告"
         text = f"{where}{label} [{self.code}] {self.message}"

@@ -18,10 +18,10 @@ from ..fsutil import atomic_write_bytes, atomic_write_text
 from ..model import EDITIONS
 from ..sources.loader import BASE_URL_RE, CODE_RE, SLUG_RE, read_text
 from .analyse import analyse_text
-from .draft import DOUBT, MISMATCH, REPAIR, TODO, Dest
+from .draft import DOUBT, MISMATCH, REPAIR, TODO, Dest, TextRepair
 from .lines import split_lines
 from .markdown_article import MarkdownArticleError, parse_markdown_article
-from .report import REPORT_NAME, render_report
+from .report import REPORT_NAME, line_ranges, render_report, typography_counts
 from .tomledit import TomlEditError, insert_article
 from .writer import (ARTICLE_DIR, FolderNotEmpty, foreign_entries, render_article, render_files,
                      write_folder)
@@ -45,12 +45,15 @@ class ImportResult:
     todos: tuple[str, ...]
     check_problems: tuple[str, ...]
     provenance: dict[int, Dest] = field(repr=False, default_factory=dict)
+    text_repairs: tuple[TextRepair, ...] = field(repr=False, default=())
 
     def summary(self) -> str:
         lines = [f"已导入《{self.title}》（{self.issue_id}）：{self.columns} 个栏目，{self.articles} 篇文章，"
                  f"写在 {self.out}/。",
                  f"修复 {self.repairs} 处，存疑 {self.doubts} 处，目录与正文不一致 {self.mismatches} 处，"
                  f"详见 {self.report}。"]
+        if self.text_repairs:
+            lines.insert(1, f"标点与空格修复 {len(self.text_repairs)} 处：{typography_counts(self.text_repairs)}。")
         if self.check_problems:
             lines.append(f"导入后检查发现 {len(self.check_problems)} 个问题（已写入报告）：")
             lines.extend(f"  {p}" for p in self.check_problems)
@@ -171,6 +174,7 @@ def import_issue_text(raw: Path, out: Path, *, force: bool = False, code: str | 
         mismatches=sum(1 for n in issue.notes if n.kind == MISMATCH),
         todos=tuple(n.message for n in issue.notes if n.kind == TODO),
         check_problems=tuple(found), provenance=dict(issue.provenance),
+        text_repairs=tuple(issue.text_repairs),
     )
 
 
@@ -203,6 +207,16 @@ def _renumbered(before, after, added: str) -> list[str]:
     more = f"等 {len(moved)} 篇" if len(moved) > 5 else ""
     return [f"后面文章的序号随之改变：{shown}{more}。序号是收听网址的一部分，这些文章的网址和二维码都变了；"
             "已经印出的二维码会打不开，请重新生成二维码，或把这篇放到期末（--new-column 或最后一个栏目）。"]
+
+
+def _markdown_notes(parsed, source: Path) -> list[str]:
+    """What the conversion changed: paragraphs joined, typography repaired (with lines)."""
+    notes = [f"{source.name} 第 {a} 行的段落没有句末标点，与第 {b} 行的段落原是一段（分页切开），已接上。"
+             for a, b in parsed.joins]
+    if parsed.text_repairs:
+        notes.append(f"标点与空格修复 {len(parsed.text_repairs)} 处（{typography_counts(parsed.text_repairs)}），"
+                     f"在 {source.name} 第 {line_ranges(r.line for r in parsed.text_repairs)} 行。")
+    return notes
 
 
 def import_markdown_article(source: Path, into: Path, *, column: str, after: str | None = None,
@@ -297,7 +311,7 @@ def import_markdown_article(source: Path, into: Path, *, column: str, after: str
         raise UserError(Problem("I027", toml_path, None, str(exc),
                                 "手工在 issue.toml 该栏目的 articles 列表里加上 " + rel + "。")) from None
     before_keys = {(p.code, p.message) for p in before if p.severity == "error"}
-    notes: list[str] = []
+    notes: list[str] = _markdown_notes(parsed, source) if parsed is not None else []
     copied: list[Path] = []
     article_path = into / rel
     try:
@@ -344,6 +358,14 @@ def import_markdown_article(source: Path, into: Path, *, column: str, after: str
         raise
     if column not in names:
         notes.append(f"新建了栏目“{column}”（放在期末）。")
+    if source_format:
+        # Copied as written: its typography is the editor's to fix, so say where it is off.
+        warned = [p for p in after_problems if p.code.startswith("T") and p.file is not None
+                  and Path(p.file).resolve() == article_path.resolve()]
+        if warned:
+            notes.append(f"这篇文章照原样复制，其中有 {len(warned)} 处排版警告（第 "
+                         f"{line_ranges(p.line for p in warned)} 行），"
+                         f"可用 issuepub check --fix {into} 自动修改。")
     notes.extend(_renumbered(before_issue, after_issue, slug))
     return ArticleImportResult(path=article_path, slug=slug, column=column, title=title,
                                notes=tuple(notes))

@@ -18,6 +18,7 @@ from .draft import (DOUBT, INFO, MISMATCH, REPAIR, TODO, Dest, DraftArticle, Dra
                     ImportedIssue, Note)
 from .lines import credit_org, join_text, norm_key, split_lines
 from .masthead import KNOWN_CODES, body_start, parse_masthead
+from . import textrepair
 
 FALLBACK_CODE = "magazine"
 # Short enough that the codes stay QR version 3, which the default 20 mm size holds.
@@ -231,6 +232,11 @@ def analyse_text(text: str, *, source_name: str = "", code: str | None = None,
                               "也没有找到它的后文，请对照印刷版。", article.slug))
         columns[article.column].articles.append(article)
 
+    # --- PDF artefacts in the text (half-width punctuation, spacing…), structure now known --
+    line_of = textrepair.finder({ln.no: ln.text for ln in lines if ln.text})
+    text_repairs = [r for a in articles for r in textrepair.repair_article(a, line_of)]
+    text_repairs += textrepair.repair_issue_text(list(columns.values()), masthead, line_of)
+
     # --- every input line is accounted for ---------------------------------------------
     for ln in lines:
         if ln.text and ln.no not in prov:
@@ -259,7 +265,7 @@ def analyse_text(text: str, *, source_name: str = "", code: str | None = None,
         masthead=masthead,
         columns=[c for c in columns.values() if c.articles], notes=notes, provenance=prov,
         contents_lines=contents.readings, qr_lines=qr_lines, code=code, base_url=base_url,
-        base_url_placeholder=placeholder,
+        base_url_placeholder=placeholder, text_repairs=text_repairs,
     )
     for col in columns.values():
         if not col.articles:

@@ -1,10 +1,11 @@
 """The contents page (目录): columns, entries (page, title, author), subtitles, feature titles.
 
-The first half of the contents marks columns with ``■``; the second half lost the markers, so a
-column name and an author both arrive as a bare line between two entries, and an author may
-stand on the entry's line or on the next. The printed bodies decide: an entry's title is the
-longest reading that is printed over a body, and a bare line is the author when the body is
-signed (byline or credit line), else a column name. ``Evidence`` supplies those facts, so this
+The first half of the contents marks columns with ``■``; the second half lost the markers (and
+any part may lose them, the first column included), so a column name and an author both arrive
+as a bare line between two entries, and an author may stand on the entry's line or on the next.
+The printed bodies decide: an entry's title is the longest reading that is printed over a body,
+and a bare line is the author when the body is signed (byline or credit line), else a column
+name. ``Evidence`` supplies those facts, so this
 module stays a pure function of the lines.
 """
 
@@ -186,6 +187,15 @@ def parse_contents(lines: list[Line], span: tuple[int, int], ev: Evidence) -> Co
             column = new_column(tok.line, tok.line.text.lstrip("■").strip(), True)
             i += 1
             # Bare lines between a marked column and its first entry: the feature title.
+            while i < len(toks) and toks[i].kind == "plain":
+                set_feature(column, toks[i].line)
+                i += 1
+            continue
+        if tok.kind == "plain" and column is None:
+            # The first column lost its ■ marker: a bare line before the first entry names it,
+            # as the bare lines between entries do in the unmarked half of the contents.
+            column = new_column(tok.line, tok.line.text, False)
+            i += 1
             while i < len(toks) and toks[i].kind == "plain":
                 set_feature(column, toks[i].line)
                 i += 1

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..typography import Repair
+
 # Note kinds, in the order the report lists them.
 TODO, MISMATCH, REPAIR, DOUBT, INFO = "todo", "mismatch", "repair", "doubt", "info"
 
@@ -29,6 +31,16 @@ class Dest:
 
     kind: str  # article | column | issue | report
     ref: str  # slug, column name, toml key (colophon.masthead …) or report section
+
+
+@dataclass(frozen=True)
+class TextRepair:
+    """One typographic repair (typography.Repair) and the input line it was made on."""
+
+    line: int | None
+    slug: str  # the article's slug; "" for issue.toml (column intro, colophon)
+    field: str  # title, subtitle, author, author_role, credit, body, feature, intro, statement…
+    repair: Repair
 
 
 @dataclass
@@ -120,6 +132,7 @@ class ImportedIssue:
     code: str = ""
     base_url: str = ""
     base_url_placeholder: bool = True
+    text_repairs: list[TextRepair] = field(default_factory=list)
 
     @property
     def articles(self) -> list[DraftArticle]:

@@ -22,10 +22,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .draft import DraftArticle, DraftBlock, Piece
+from . import textrepair
+from .draft import DraftArticle, DraftBlock, Piece, TextRepair
 from ..sources.markdown import CAPTION_RE, join_lines
-from .lines import (byline_rest, credit_of, is_qr_marker, looks_like_names, split_byline,
-                    split_lines, strip_end_mark)
+from .lines import (byline_rest, credit_of, is_attribution, is_author_note, is_qr_marker,
+                    is_terminal, looks_like_names, split_byline, split_lines, strip_end_mark)
 
 _HEADING_RE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
 
@@ -40,6 +41,41 @@ class MarkdownArticleError(ValueError):
 class ParsedMarkdown:
     article: DraftArticle
     images: list[tuple[int, str]] = field(default_factory=list)  # (block index, path as written)
+    joins: list[tuple[int, int]] = field(default_factory=list)  # (last line before, first line after)
+    text_repairs: list[TextRepair] = field(default_factory=list)
+
+
+def join_cut_paragraphs(blocks: list[DraftBlock]) -> list[tuple[int, int]]:
+    """Paragraphs cut by a page break, joined as the PDF-text path joins them.
+
+    A paragraph that ends without sentence-final punctuation, followed by another paragraph
+    (pictures laid out between the halves are skipped and end up after the joined paragraph),
+    is one paragraph. Quotation sources (——…指出) and author notes stand alone. Returns the
+    (line, line) of every join.
+    """
+    joins: list[tuple[int, int]] = []
+    k = 0
+    while k < len(blocks):
+        block = blocks[k]
+        if block.kind != "paragraph" or is_terminal(block.text) or is_attribution(block.text) \
+                or is_author_note(block.text):
+            k += 1
+            continue
+        m = k + 1
+        while m < len(blocks) and blocks[m].kind == "caption":
+            m += 1
+        nxt = blocks[m] if m < len(blocks) else None
+        if nxt is None or nxt.kind != "paragraph" or is_attribution(nxt.text) or is_author_note(nxt.text):
+            k += 1
+            continue
+        joins.append((block.pieces[-1].line, nxt.line))
+        block.text = join_lines([block.text, nxt.text])
+        block.pieces.extend(nxt.pieces)
+        captions = blocks[k + 1:m]
+        del blocks[k + 1:m + 1]
+        blocks[k + 1:k + 1] = captions  # the pictures follow the paragraph they interrupted
+        # k stays: the joined paragraph may be cut again and is looked at once more.
+    return joins
 
 
 def parse_markdown_article(text: str) -> ParsedMarkdown:
@@ -129,4 +165,12 @@ def parse_markdown_article(text: str) -> ParsedMarkdown:
     if not any(b.kind in ("paragraph", "quote") for b in blocks):
         raise MarkdownArticleError(None, f"《{article.title}》没有正文。",
                                    "在标题和署名之后写正文段落，段落之间空一行。")
+    pictures = [(blocks[k], image) for k, image in result.images]
+    result.joins = join_cut_paragraphs(blocks)
+    # Joins move blocks: the pictures' block indexes are taken again.
+    result.images = [(next(k for k, b in enumerate(blocks) if b is block), image)
+                     for block, image in pictures]
+    # The typography pass comes last, once bylines and joins have read the text as written.
+    line_of = textrepair.finder({ln.no: ln.text for ln in lines if ln.text})
+    result.text_repairs = textrepair.repair_article(article, line_of)
     return result

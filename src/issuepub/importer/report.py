@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 
+from ..typography import RULES as TYPOGRAPHY_RULES
 from .analyse import issue_date
 from .draft import DOUBT, INFO, MISMATCH, REPAIR, TODO, Dest, ImportedIssue, Note
 from .writer import article_path
@@ -29,6 +30,11 @@ RULES = (
     "文章结束（文末标记、供稿行）之后、下一篇标题之前的短行判为图片说明；"
     "“本期“栏目名”……”一行和专题标题之后的文字作为该栏目的导语。",
     "排在别的文章之后、带着自己供稿行的错位段落，接回“末段没有结束、且作者与供稿单位一致”的文章。",
+    "PDF 文字层的排版痕迹按 GB/T 15834 和 W3C《中文排版需求》修复：中文里的半角 , ; : ? ! ( ) 改成全角，"
+    "直引号改成成对的弯引号，... 和 。。。 改成 ……，-- 改成 ——，中文与数字、西文之间的空格删去，全角数字字母改半角；"
+    "小数、千位分隔、时刻（14:30）、比分比例（3:1）、网址、电子邮箱和西文（GT Show）不动。"
+    "版权页的“项目 内容”行（邮发代号 6-268）和定价按印刷版保留。"
+    "正文里的「」『』不改写（本刊正文用“”，「」『』只出现在正文标题里，而标题取自目录的“”写法）。",
 )
 
 
@@ -72,6 +78,71 @@ def _dest_label(issue: ImportedIssue, dest: Dest) -> str:
             "unplaced": "本报告“存疑”（未归属）"}.get(dest.ref, "本报告")
 
 
+def line_ranges(numbers) -> str:
+    """``[3, 4, 5, 9]`` -> ``3–5、9``: line numbers grouped for an editor to scan."""
+    nums = sorted(set(n for n in numbers if n))
+    parts: list[str] = []
+    k = 0
+    while k < len(nums):
+        j = k
+        while j + 1 < len(nums) and nums[j + 1] == nums[j] + 1:
+            j += 1
+        parts.append(str(nums[k]) if j == k else f"{nums[k]}–{nums[j]}")
+        k = j + 1
+    return "、".join(parts)
+
+
+def typography_counts(repairs) -> str:
+    """``中文里的半角标点 1886 处、…`` in the rule table's order."""
+    parts = []
+    for rule in TYPOGRAPHY_RULES:
+        n = sum(1 for r in repairs if r.repair.kind == rule.kind)
+        if n:
+            parts.append(f"{rule.label} {n} 处")
+    return "、".join(parts)
+
+
+def _typography_section(issue: ImportedIssue, add) -> None:
+    """Every typographic repair counted by kind, then where: per file, input lines grouped."""
+    repairs = issue.text_repairs
+    if not repairs:
+        return
+    add(f"### 标点与空格（排版文字修复，{len(repairs)} 处）")
+    add("")
+    add("PDF 文字层里的半角标点、多余空格等已按印刷规范改正（规则见文末“导入规则”）。")
+    add("")
+    add("| 类别 | 处数 | 改法 | 例 |")
+    add("| --- | ---: | --- | --- |")
+    titles = {a.slug: a for a in issue.articles}
+    for rule in TYPOGRAPHY_RULES:
+        mine = [r for r in repairs if r.repair.kind == rule.kind]
+        if not mine:
+            continue
+        shown = []
+        for r in mine:
+            pair = f"“{r.repair.before}”→“{r.repair.after}”" if r.repair.before.strip() else "删去空格"
+            if pair not in shown:
+                shown.append(pair)
+        add(f"| {rule.label}（{rule.code}） | {len(mine)} | {_cell(rule.fix)} | {_cell('，'.join(shown[:4]))} |")
+    add("")
+    for rule in TYPOGRAPHY_RULES:
+        mine = [r for r in repairs if r.repair.kind == rule.kind]
+        if not mine:
+            continue
+        add(f"#### {rule.label}（{len(mine)} 处）")
+        add("")
+        groups: OrderedDict[str, list] = OrderedDict()
+        for r in mine:
+            groups.setdefault(r.slug, []).append(r)
+        for slug, group in groups.items():
+            if slug and slug in titles:
+                where = f"`{article_path(titles[slug])}`《{titles[slug].title}》"
+            else:
+                where = "`issue.toml`（栏目导语、声明、封面说明）"
+            add(f"- {where}：{len(group)} 处，第 {line_ranges(r.line for r in group)} 行")
+        add("")
+
+
 def render_report(issue: ImportedIssue, lines_text: dict[int, str], check: list[str] | None = None) -> str:
     """``lines_text``: input line number -> text (non-blank lines); ``check``: the problems
     ``issuepub check`` found in the written folder (None when it was not run)."""
@@ -99,6 +170,9 @@ def render_report(issue: ImportedIssue, lines_text: dict[int, str], check: list[
         f"只记录在本报告 {dest_count.get('report', 0)} 行（目录、期号行、扫码标记等，见下文）。")
     add(f"- 修复 {len(by_kind[REPAIR])} 处，存疑 {len(by_kind[DOUBT])} 处，目录与正文不一致 "
         f"{len(by_kind[MISMATCH])} 处，待办 {len(by_kind[TODO])} 项。")
+    if issue.text_repairs:
+        add(f"- 标点与空格修复 {len(issue.text_repairs)} 处（{typography_counts(issue.text_repairs)}），"
+            "见“三、修复记录”。")
     if check is None:
         add("- 导入后检查：未运行。")
     elif not check:
@@ -140,7 +214,8 @@ def render_report(issue: ImportedIssue, lines_text: dict[int, str], check: list[
             add("")
 
     section("## 二、目录与正文不一致", MISMATCH, "没有发现。")
-    section("## 三、修复记录", REPAIR, "没有需要修复的地方。")
+    section("## 三、修复记录", REPAIR, "没有需要修复的地方。" if not issue.text_repairs else "")
+    _typography_section(issue, add)
     section("## 四、存疑（请对照印刷版核对）", DOUBT, "没有。")
     section("## 五、其他说明", INFO, "没有。")
 

@@ -26,6 +26,7 @@ from ..model import (
     Magazine,
     QrSettings,
 )
+from .lint import lint_sources
 from .markdown import parse_article
 
 ISSUE_FILE = "issue.toml"
@@ -318,6 +319,7 @@ def check_issue(root: Path) -> tuple[Issue | None, list[Problem]]:
 
     columns, articles_meta = _check_columns(root, data.get("columns"), toml_path, where, problems)
     built_columns = _build_columns(root, columns, articles_meta, problems)
+    problems.extend(lint_sources(root, data.get("columns")))  # typography warnings, T0xx
 
     errors = [p for p in problems if p.severity == "error"]
     if errors:

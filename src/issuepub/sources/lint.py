@@ -1,0 +1,259 @@
+"""Typography warnings for hand-written article files (``issuepub check``) and their in-place
+repair (``issuepub check --fix``).
+
+The rules are the importer's (``issuepub.typography``): what the import repairs in extracted
+text, ``check`` reports in text an editor wrote, as warnings T001–T008 with file:line:column
+and the fix. Only text readers see is looked at: in an article, the front matter's title,
+subtitle, author, author_role and credit, headings, quotes, captions (not the picture's file
+name) and paragraphs, whose lines are read together (a straight quote opened on one line
+closes on the next); in issue.toml, the strings of feature, intro, statement and
+cover_caption. ``--fix`` changes exactly the characters concerned and writes each file atomically,
+keeping its BOM and line ends.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..diagnostics import Problem
+from ..fsutil import atomic_write_bytes
+from ..typography import Repair, edits
+
+LINTED_KEYS = ("title", "subtitle", "author", "author_role", "credit")
+_KEY_RE = re.compile(r"^(?P<key>[a-z_]+)\s*:\s*")
+_HEADING_RE = re.compile(r"^#{1,6}\s+")
+_QUOTE_RE = re.compile(r"^>\s*")
+_CAPTION_RE = re.compile(r"^!\[(?P<text>[^\]]*)\]")
+
+
+@dataclass(frozen=True)
+class Finding:
+    line: int  # 1-based
+    column: int  # 1-based, in characters
+    repair: Repair
+
+
+@dataclass(frozen=True)
+class _Segment:
+    line: int  # index into the file's lines
+    start: int  # offset of the linted text in that line
+    end: int
+
+
+def _segments(lines: list[str]) -> list[list[_Segment]]:
+    """The linted parts of the file, grouped: one group per paragraph or one-line field."""
+    groups: list[list[_Segment]] = []
+    k = 0
+    if lines and lines[0].strip() == "---":
+        k = 1
+        while k < len(lines) and lines[k].strip() != "---":
+            m = _KEY_RE.match(lines[k])
+            if m and m.group("key") in LINTED_KEYS:
+                start, end = m.end(), len(lines[k].rstrip())
+                value = lines[k][start:end]
+                if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+                    start, end = start + 1, end - 1  # quoting of the front matter, not text
+                if end > start:
+                    groups.append([_Segment(k, start, end)])
+            k += 1
+        k += 1
+    paragraph: list[_Segment] = []
+    for i in range(k, len(lines)):
+        text = lines[i].rstrip()
+        stripped = text.lstrip()
+        indent = len(text) - len(stripped)
+        if not stripped:
+            if paragraph:
+                groups.append(paragraph)
+                paragraph = []
+            continue
+        single = None
+        if m := _HEADING_RE.match(stripped):
+            single = _Segment(i, indent + m.end(), len(text))
+        elif m := _QUOTE_RE.match(stripped):
+            single = _Segment(i, indent + m.end(), len(text))
+        elif m := _CAPTION_RE.match(stripped):
+            single = _Segment(i, indent + m.start("text"), indent + m.end("text"))
+        if single is not None:
+            if paragraph:
+                groups.append(paragraph)
+                paragraph = []
+            groups.append([single])
+        else:
+            paragraph.append(_Segment(i, indent, len(text)))
+    if paragraph:
+        groups.append(paragraph)
+    return groups
+
+
+_TOML_KEY_RE = re.compile(r"^\s*(?P<key>[A-Za-z_]+)\s*=\s*")
+_TOML_STRING_RE = re.compile(r'"(?P<basic>[^"\\]*)"|\'(?P<literal>[^\']*)\'')
+# issue.toml's running text: not the masthead's label-value lines (邮发代号 6-268), names or
+# settings.
+TOML_TEXT_KEYS = ("feature", "intro", "statement", "cover_caption")
+
+
+def toml_segments(lines: list[str]) -> list[list[_Segment]]:
+    """The strings of issue.toml's text keys, one group each; strings with escapes are left
+    alone (a repair there would need the escape rewritten)."""
+    groups: list[list[_Segment]] = []
+    in_array = False
+    for i, line in enumerate(lines):
+        m = _TOML_KEY_RE.match(line)
+        rest_at = 0
+        if m:
+            in_array = False
+            if m.group("key") not in TOML_TEXT_KEYS:
+                continue
+            rest_at = m.end()
+            in_array = line[rest_at:].lstrip().startswith("[")
+            if not in_array and not line[rest_at:].lstrip().startswith(('"', "'")):
+                continue
+        elif not in_array:
+            continue
+        if "\\" in line:
+            continue  # an escape somewhere: string bounds are not a plain match, leave it
+        for sm in _TOML_STRING_RE.finditer(line, rest_at):
+            name = "basic" if sm.group("basic") is not None else "literal"
+            if sm.start(name) < sm.end(name):
+                groups.append([_Segment(i, sm.start(name), sm.end(name))])
+        if in_array and "]" in _TOML_STRING_RE.sub("", line[rest_at:]):
+            in_array = False
+    return groups
+
+
+def find(text: str, segments=None) -> list[Finding]:
+    """Every typographic repair the rules make in one file's text (no BOM): an article file,
+    or issue.toml with ``segments=toml_segments``."""
+    lines = text.split("\n")
+    lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
+    found: list[Finding] = []
+    for group in (segments or _segments)(lines):
+        pieces = [lines[s.line][s.start:s.end] for s in group]
+        joined = "\n".join(pieces)
+        starts = []
+        pos = 0
+        for piece in pieces:
+            starts.append(pos)
+            pos += len(piece) + 1
+        for start, end, new, kind in edits(joined):
+            n = max(j for j, s in enumerate(starts) if s <= start)
+            seg = group[n]
+            offset = start - starts[n]
+            before = joined[start:end]
+            if "\n" in before:
+                continue  # never across a line end: the loader joins those lines itself
+            found.append(Finding(seg.line + 1, seg.start + offset + 1,
+                                 Repair(kind, seg.start + offset, before, new)))
+    return found
+
+
+def _context(line: str, column: int, width: int) -> str:
+    start = max(0, column - 1 - 6)
+    return line[start:column - 1 + width + 6]
+
+
+def problems_for(path: Path, text: str, segments=None) -> list[Problem]:
+    lines = text.split("\n")
+    out = []
+    for f in find(text, segments):
+        rule = f.repair.rule
+        shown = "空格" if not f.repair.before.strip() else f"“{f.repair.before}”"
+        after = f"改为“{f.repair.after}”" if f.repair.after else "删去"
+        context = _context(lines[f.line - 1].rstrip("\r"), f.column, len(f.repair.before))
+        out.append(Problem(rule.code, path, f.line,
+                           f"{rule.label}：“{context}”中的{shown}。",
+                           f"{rule.fix}：{after}；或用 issuepub check --fix 自动修改。",
+                           severity="warning", column=f.column))
+    return out
+
+
+def listed_articles(root: Path, columns: Any) -> list[Path]:
+    """The article files issue.toml lists (that exist), in reading order, each once."""
+    out: list[Path] = []
+    if not isinstance(columns, list):
+        return out
+    for column in columns:
+        rels = column.get("articles") if isinstance(column, dict) else None
+        if not isinstance(rels, list):
+            continue
+        for rel in rels:
+            if isinstance(rel, str):
+                path = root / rel
+                if path.is_file() and path not in out:
+                    out.append(path)
+    return out
+
+
+def _read(path: Path) -> tuple[bool, str] | None:
+    """(had a BOM, text) or None when the file is not UTF-8 (the loader reports that)."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    bom = text.startswith("\ufeff")
+    return bom, text[1:] if bom else text
+
+
+def _linted(root: Path, columns: Any):
+    """(path, segmenter) of every file ``check`` lints: issue.toml, then the articles."""
+    yield root / "issue.toml", toml_segments
+    for path in listed_articles(root, columns):
+        yield path, None
+
+
+def lint_sources(root: Path, columns: Any) -> list[Problem]:
+    """Typography warnings for issue.toml's text and every listed article file."""
+    out: list[Problem] = []
+    for path, segments in _linted(root, columns):
+        read = _read(path)
+        if read is not None:
+            out.extend(problems_for(path, read[1], segments))
+    return out
+
+
+def apply(text: str, findings: list[Finding]) -> str:
+    """``text`` with the findings' repairs made: only those characters change."""
+    lines = text.split("\n")
+    by_line: dict[int, list[Finding]] = {}
+    for f in findings:
+        by_line.setdefault(f.line - 1, []).append(f)
+    for index, fs in by_line.items():
+        line = lines[index]
+        for f in sorted(fs, key=lambda f: f.repair.offset, reverse=True):
+            a = f.repair.offset
+            assert line[a:a + len(f.repair.before)] == f.repair.before
+            line = line[:a] + f.repair.after + line[a + len(f.repair.before):]
+        lines[index] = line
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class FixedFile:
+    path: Path
+    findings: tuple[Finding, ...]
+
+
+def fix_sources(root: Path, columns: Any) -> list[FixedFile]:
+    """Repair issue.toml's text and every listed article file in place (atomically);
+    returns what changed."""
+    fixed: list[FixedFile] = []
+    for path, segments in _linted(root, columns):
+        read = _read(path)
+        if read is None:
+            continue
+        bom, text = read
+        findings = find(text, segments)
+        if not findings:
+            continue
+        new = apply(text, findings)
+        atomic_write_bytes(path, (("\ufeff" if bom else "") + new).encode("utf-8"))
+        fixed.append(FixedFile(path, tuple(findings)))
+    return fixed
+
+
+__all__ = ["Finding", "FixedFile", "find", "apply", "lint_sources", "fix_sources", "listed_articles",
+           "problems_for", "toml_segments"]

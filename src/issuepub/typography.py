@@ -1,0 +1,326 @@
+"""Repair of PDF text-layer artefacts in Chinese text, following the usage rules of Chinese print
+(GB/T 15834 for punctuation, W3C *Requirements for Chinese Text Layout* for spacing).
+
+One pure function, ``repair(text) -> (text, repairs)``, shared by both import paths and by
+``issuepub check`` (which reports the same repairs as warnings and can apply them in place).
+Every rule decides on the *input* text and yields edits at input offsets, so each ``Repair``
+names the column where the artefact stands in what the editor wrote; the edits never overlap
+and are applied together at the end.
+
+Never touched: decimals (790.3), thousands separators (1,000), times (14:30), ratios and scores
+between digits (3:1), URLs, e-mail addresses, and Latin text (``GT Show``, ``Hello, world``):
+half-width punctuation changes only where a Chinese character or Chinese punctuation is its
+nearest neighbour.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable
+
+from .text import HAN
+
+_HAN_RE = re.compile(f"[{HAN}]")
+# Chinese (full-width) punctuation: its presence next to a mark makes the context Chinese.
+CJK_PUNCT = "，。、；：？！（）“”‘’《》〈〉【】「」『』…—·"
+# Marks that carry their own spacing: a space beside them is an extraction artefact.
+_SPACED_PUNCT = "，。、；：？！（）"
+HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
+_SPACES = " \u00a0"
+_DIGITS = "0123456789０１２３４５６７８９"
+
+# URL and e-mail spans are masked before any rule runs; trailing punctuation is not part of
+# the address (``http://cpc.people.com.cn,`` ends before the comma).
+_MASK_RE = re.compile(
+    r"(?:https?|ftp)://[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]+"
+    r"|www\.[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+(?:/[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*)?"
+    r"|[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"
+)
+_MASK_TRAILING = ".,;:!?)'"
+
+
+@dataclass(frozen=True)
+class Rule:
+    kind: str  # stable name; the check's problem id and the report's label follow from it
+    code: str  # problem id of ``issuepub check`` (T001…)
+    label: str  # Chinese, for the import report and the check message
+    fix: str  # Chinese, what the repair does
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("punctuation", "T001", "中文里的半角标点", "改成全角标点（，；：？！）"),
+    Rule("brackets", "T002", "中文里的半角括号", "改成全角括号（）"),
+    Rule("quotes", "T003", "直引号", "改成成对的弯引号“”‘’"),
+    Rule("ellipsis", "T004", "省略号写法", "省略号写作六个点“……”"),
+    Rule("dash", "T005", "破折号写法", "破折号写作“——”（占两个字的位置）"),
+    Rule("space", "T006", "中文与数字、西文之间的空格", "删去空格（中文与数字、西文之间不加空格）"),
+    Rule("punct-space", "T007", "全角标点旁的空格", "删去空格（全角标点自带间距）"),
+    Rule("fullwidth", "T008", "全角数字或字母", "改成半角数字、字母"),
+)
+RULE_BY_KIND = {r.kind: r for r in RULES}
+
+
+@dataclass(frozen=True)
+class Repair:
+    """One change: ``text[offset:offset + len(before)]`` of the input became ``after``."""
+
+    kind: str
+    offset: int  # 0-based, in the input text
+    before: str
+    after: str
+
+    @property
+    def rule(self) -> Rule:
+        return RULE_BY_KIND[self.kind]
+
+
+def is_han(ch: str) -> bool:
+    return bool(ch) and bool(_HAN_RE.match(ch))
+
+
+def _chinese(ch: str) -> bool:
+    return is_han(ch) or (bool(ch) and ch in CJK_PUNCT)
+
+
+def _alnum(ch: str) -> bool:
+    """A digit or Latin letter (half- or full-width), or a sign that sticks to a number."""
+    return bool(ch) and (ch.isascii() and (ch.isalnum() or ch in "%")
+                         or "０" <= ch <= "９" or "Ａ" <= ch <= "Ｚ" or "ａ" <= ch <= "ｚ"
+                         or ch in "％‰℃")
+
+
+def _digit(ch: str) -> bool:
+    return bool(ch) and ch in _DIGITS
+
+
+_MASK_HINT_RE = re.compile(r"://|www\.|@")
+
+
+def _mask_spans(text: str) -> list[tuple[int, int]]:
+    if not _MASK_HINT_RE.search(text):
+        return []
+    spans = []
+    for m in _MASK_RE.finditer(text):
+        end = m.end()
+        while end > m.start() and text[end - 1] in _MASK_TRAILING:
+            end -= 1
+        spans.append((m.start(), end))
+    return spans
+
+
+class _Text:
+    """The input with its masked spans and the neighbour lookups the rules share."""
+
+    def __init__(self, text: str):
+        self.s = text
+        self.spans = _mask_spans(text)
+        self.has_han = bool(_HAN_RE.search(text))
+
+    def masked(self, start: int, end: int | None = None) -> bool:
+        """Any of ``s[start:end]`` (default: the one character at start) lies in a URL or e-mail."""
+        end = start + 1 if end is None else end
+        return any(a < end and start < b for a, b in self.spans)
+
+    def char(self, k: int) -> str:
+        return self.s[k] if 0 <= k < len(self.s) else ""
+
+    def prev_visible(self, k: int) -> str:
+        """Nearest non-space character before index k ('' at the start)."""
+        k -= 1
+        while k >= 0 and self.s[k].isspace():
+            k -= 1
+        return self.s[k] if k >= 0 else ""
+
+    def next_visible(self, k: int) -> str:
+        while k < len(self.s) and self.s[k].isspace():
+            k += 1
+        return self.s[k] if k < len(self.s) else ""
+
+    def chinese_side(self, ch: str) -> bool:
+        return _chinese(ch) or (not ch and self.has_han)
+
+    def chinese_around(self, start: int, end: int) -> bool:
+        """The nearest visible character on either side of ``s[start:end]`` is Chinese; the
+        start or end of a text that holds Chinese counts as Chinese (``--11月4日…指出``)."""
+        before, after = self.prev_visible(start), self.next_visible(end)
+        return (_chinese(before) or _chinese(after)
+                or (self.has_han and (not before or not after)))
+
+
+Edit = tuple[int, int, str, str]  # (start, end, replacement, kind)
+
+
+_FULLWIDTH_RE = re.compile("[０-９Ａ-Ｚａ-ｚ．]")
+
+
+def _fullwidth(t: _Text) -> list[Edit]:
+    out: list[Edit] = []
+    for m in _FULLWIDTH_RE.finditer(t.s):
+        k, ch = m.start(), m.group(0)
+        if t.masked(k):
+            continue
+        if ch != "．":
+            out.append((k, k + 1, chr(ord(ch) - 0xFEE0), "fullwidth"))
+        elif ch == "．" and _digit(t.char(k - 1)) and _digit(t.char(k + 1)):
+            out.append((k, k + 1, ".", "fullwidth"))  # ３．５ is a decimal point
+    return out
+
+
+_ELLIPSIS_RE = re.compile(r"\.{3,}|。{3,}|(?<!…)…(?!…)|…{3,}")
+
+
+def _ellipsis(t: _Text) -> list[Edit]:
+    if "..." not in t.s and "。。。" not in t.s and "…" not in t.s:
+        return []  # the usual case, without a regex scan
+    out = []
+    for m in _ELLIPSIS_RE.finditer(t.s):
+        if t.masked(m.start(), m.end()) or not t.chinese_around(m.start(), m.end()):
+            continue
+        out.append((m.start(), m.end(), "……", "ellipsis"))
+    return out
+
+
+_DASH_RE = re.compile(r"(?<!-)--(?!-)|─{2}")
+
+
+def _dash(t: _Text) -> list[Edit]:
+    if "--" not in t.s and "──" not in t.s:
+        return []
+    out = []
+    for m in _DASH_RE.finditer(t.s):
+        if t.masked(m.start(), m.end()) or not t.chinese_around(m.start(), m.end()):
+            continue
+        # Between two digits it is a range (2023--2024), not a dash: left as written.
+        if _digit(t.char(m.start() - 1)) and _digit(t.char(m.end())):
+            continue
+        out.append((m.start(), m.end(), "——", "dash"))
+    return out
+
+
+def _punctuation(t: _Text) -> list[Edit]:
+    out = []
+    for m in re.finditer(r"[,;:?!]", t.s):
+        k, ch = m.start(), m.group(0)
+        if t.masked(k):
+            continue
+        before, after = t.char(k - 1), t.char(k + 1)
+        if _digit(before) and _digit(after):
+            continue  # 1,000  14:30  3:1
+        if t.chinese_around(k, k + 1):
+            out.append((k, k + 1, HALF_TO_FULL[ch], "punctuation"))
+    return out
+
+
+def _brackets(t: _Text) -> list[Edit]:
+    """A pair converts together when it stands in Chinese text or holds Chinese text."""
+    pairs: list[tuple[int, int | None]] = []
+    stack: list[int] = []
+    for m in re.finditer(r"[()]", t.s):
+        k, ch = m.start(), m.group(0)
+        if t.masked(k):
+            continue
+        if ch == "(":
+            stack.append(k)
+        elif ch == ")":
+            if stack:
+                pairs.append((stack.pop(), k))
+            else:
+                pairs.append((k, None))
+    pairs.extend((k, None) for k in stack)
+    out = []
+    for a, b in pairs:
+        if b is None:
+            if t.chinese_around(a, a + 1):
+                out.append((a, a + 1, HALF_TO_FULL[t.s[a]], "brackets"))
+            continue
+        # Chinese inside, or Chinese on both sides (报告(2024)发布); f(x) in a Chinese
+        # sentence is Latin and keeps its brackets.
+        if _HAN_RE.search(t.s[a + 1:b]) or (t.chinese_side(t.prev_visible(a))
+                                             and t.chinese_side(t.next_visible(b + 1))):
+            out.append((a, a + 1, "（", "brackets"))
+            out.append((b, b + 1, "）", "brackets"))
+    return out
+
+
+def _quotes(t: _Text) -> list[Edit]:
+    """Straight quotes in Chinese text pair up by alternation (“…”, ‘…’).
+
+    A double quote alternates across the whole text (a paragraph) once it holds Chinese; a
+    single quote only where it touches Chinese, so apostrophes in Latin (it's) stay.
+    """
+    if not t.has_han:
+        return []
+    out = []
+    double_open = single_open = True
+    for m in re.finditer("[\"']", t.s):
+        k, ch = m.start(), m.group(0)
+        if t.masked(k):
+            continue
+        if ch == '"':
+            out.append((k, k + 1, "“" if double_open else "”", "quotes"))
+            double_open = not double_open
+        elif ch == "'" and (_chinese(t.char(k - 1)) or _chinese(t.char(k + 1))):
+            out.append((k, k + 1, "‘" if single_open else "’", "quotes"))
+            single_open = not single_open
+    return out
+
+
+def _spaces(t: _Text, converted: set[int]) -> list[Edit]:
+    """Spaces between Chinese and digits or Latin, and beside full-width punctuation.
+
+    ``converted``: offsets of half-width marks another rule turns full-width.
+    """
+    out = []
+    for m in re.finditer(f"[{_SPACES}]+", t.s):
+        a, b = m.start(), m.end()
+        if a == 0 or b == len(t.s) or t.masked(a, b):
+            continue
+        left, right = t.s[a - 1], t.s[b]
+        if (is_han(left) and _alnum(right)) or (_alnum(left) and is_han(right)):
+            out.append((a, b, "", "space"))
+        elif ((left in _SPACED_PUNCT or a - 1 in converted) and not right.isspace()) or \
+                ((right in _SPACED_PUNCT or b in converted) and not left.isspace()):
+            out.append((a, b, "", "punct-space"))
+    return out
+
+
+_RULE_FUNCS: tuple[Callable[[_Text], list[Edit]], ...] = (_fullwidth, _ellipsis, _dash, _punctuation,
+                                                          _brackets, _quotes)
+
+
+def edits(text: str) -> list[Edit]:
+    """Every edit the rules make on ``text``, sorted, without overlaps."""
+    t = _Text(text)
+    found: list[Edit] = []
+    for func in _RULE_FUNCS:
+        found.extend(func(t))
+    converted = {e[0] for e in found if e[3] in ("punctuation", "brackets")}
+    found.extend(_spaces(t, converted))
+    found.sort(key=lambda e: (e[0], e[1]))
+    kept: list[Edit] = []
+    for e in found:
+        if kept and e[0] < kept[-1][1]:
+            continue  # an earlier rule already took these characters
+        kept.append(e)
+    return kept
+
+
+def repair(text: str) -> tuple[str, list[Repair]]:
+    """``text`` with every PDF artefact repaired, and the list of repairs (input offsets)."""
+    found = edits(text)
+    if not found:
+        return text, []
+    parts: list[str] = []
+    pos = 0
+    repairs: list[Repair] = []
+    for start, end, new, kind in found:
+        parts.append(text[pos:start])
+        parts.append(new)
+        repairs.append(Repair(kind, start, text[start:end], new))
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts), repairs
+
+
+__all__ = ["Rule", "RULES", "RULE_BY_KIND", "Repair", "repair", "edits", "is_han"]

@@ -1,0 +1,134 @@
+"""The typography rule set (``issuepub.typography.repair``): a table of input -> expected
+output, a third of it text that must come out unchanged, and properties of every repair."""
+
+from __future__ import annotations
+
+import pytest
+
+from issuepub.typography import RULES, repair
+
+# (input, expected output) -- text that is repaired
+REPAIRED = [
+    ("思想深邃,是对", "思想深邃，是对"),
+    ("思想深邃, 是对", "思想深邃，是对"),
+    ("上的重要讲话,高屋建瓴、", "上的重要讲话，高屋建瓴、"),
+    ("问题;二是", "问题；二是"),
+    ("做到三个“重点看”,即:重点看", "做到三个“重点看”，即：重点看"),
+    ("如何突破?西宁道社区", "如何突破？西宁道社区"),
+    ("都来尝尝咱家的美食!”", "都来尝尝咱家的美食！”"),
+    ("“打倒日本帝国主义!”“反对华北自治!”", "“打倒日本帝国主义！”“反对华北自治！”"),
+    ("真的吗?!", "真的吗？！"),
+    ("公司(中国资环集团)于", "公司（中国资环集团）于"),
+    ("行动方案(2025年)》,明确", "行动方案（2025年）》，明确"),
+    ("C-TRIZ(发明过程解决理论)创新方法", "C-TRIZ（发明过程解决理论）创新方法"),
+    ("国际标准刊号(ISSN)由", "国际标准刊号（ISSN）由"),
+    ("报告(2024)发布", "报告（2024）发布"),
+    ("(作者系滨海新区城市管理委员会党建工作室副主任)", "（作者系滨海新区城市管理委员会党建工作室副主任）"),
+    ("天津市 2024 年 20 项民心工程", "天津市2024年20项民心工程"),
+    ("达 790.3 亿元,同比增长 6.4%。", "达790.3亿元，同比增长6.4%。"),
+    ("生物多样性较 10 年前丰富 40% 以上", "生物多样性较10年前丰富40%以上"),
+    ("拥有佛罗伦萨小镇、V1 汽车世界", "拥有佛罗伦萨小镇、V1汽车世界"),
+    ("在 GT Show 上亮相", "在GT Show上亮相"),
+    ("他说:\"好\"。", "他说：“好”。"),
+    ("所谓\"红色物业\"和\"绿马甲\"", "所谓“红色物业”和“绿马甲”"),
+    ("“看,那是我们的'绿马甲'叔叔", "“看，那是我们的‘绿马甲’叔叔"),
+    ("乌豆...", "乌豆……"),
+    ("乌豆......2023年", "乌豆……2023年"),
+    ("乌豆。。。", "乌豆……"),
+    ("等等…", "等等……"),
+    ("--11月4日市委常委会扩大会议指出", "——11月4日市委常委会扩大会议指出"),
+    ("纪念馆--天津", "纪念馆——天津"),
+    ("──写在建区40周年之际", "——写在建区40周年之际"),
+    ("２０２４年", "2024年"),
+    ("ＡＩ技术", "AI技术"),
+    ("增长３．５％", "增长3.5％"),
+    ("见 http://cpc.people.com.cn,更多", "见http://cpc.people.com.cn，更多"),
+    ("邮箱 tjzbsb@163.com。", "邮箱tjzbsb@163.com。"),
+    ("比分 3:1,", "比分3:1，"),
+    ("截至目前 ,已", "截至目前，已"),
+    ("他说 Hello, world! 然后", "他说Hello, world！然后"),
+    ("2021年,首届", "2021年，首届"),
+    ("共 15 项,以及", "共15项，以及"),
+    ("《方案》(2024年)", "《方案》（2024年）"),
+    ("领,两个研究生党支部", "领，两个研究生党支部"),
+    ("基层治理“新引擎” ,成色更足", "基层治理“新引擎”，成色更足"),
+    ("第 1 名", "第1名"),
+    ("（2024年） 发布", "（2024年）发布"),
+]
+
+# text that must come out exactly as it went in
+UNTOUCHED = [
+    "790.3亿元",
+    "同比增长6.4%",
+    "累计销售额11258.6万元",
+    "定价8.00元",
+    "1,000元",
+    "1,234,567",
+    "下午14:30开会",
+    "比分3:1",
+    "比例2:1:1",
+    "http://cpc.people.com.cn",
+    "www.tjzbsb.cn",
+    "tjzbsb@163.com",
+    "https://ting.example.cn/2025/03a/02/?a=1,b=2",
+    "GT Show",
+    "Hello, world! How are you? Fine: thanks; bye.",
+    "We met in Tianjin, and talked about (the plan).",
+    "it's fine",
+    "f(x) = x + 1",
+    "函数f(x)的值",
+    "邮发代号6-268",
+    "2023--2024年",
+    "C-TRIZ",
+    "党建领航 共谱新篇",
+    "刘会娟 吕华丽",
+    "“一二·九”运动",
+    "乌豆……乡村焕然一新",
+    "高质量发展——",
+    "ISSN 0412-0892",
+    "CN 12-1001/D",
+    "",
+]
+
+
+@pytest.mark.parametrize("text,expected", REPAIRED)
+def test_repaired(text, expected):
+    assert repair(text)[0] == expected
+
+
+@pytest.mark.parametrize("text", UNTOUCHED)
+def test_untouched(text):
+    assert repair(text) == (text, [])
+
+
+def test_table_size():
+    cases = len(REPAIRED) + len(UNTOUCHED)
+    assert cases >= 60 and len(UNTOUCHED) * 3 >= cases
+
+
+@pytest.mark.parametrize("text,expected", REPAIRED)
+def test_every_repair_names_what_it_changed_and_a_second_pass_finds_nothing(text, expected):
+    fixed, repairs = repair(text)
+    assert repairs
+    kinds = {r.kind for r in RULES}
+    rebuilt, pos = [], 0
+    for r in repairs:
+        assert r.kind in kinds
+        assert text[r.offset:r.offset + len(r.before)] == r.before  # offsets are input columns
+        assert r.offset >= pos  # sorted, no overlaps
+        rebuilt.append(text[pos:r.offset] + r.after)
+        pos = r.offset + len(r.before)
+    assert "".join(rebuilt) + text[pos:] == fixed
+    assert repair(fixed) == (fixed, [])  # idempotent
+
+
+def test_quotes_alternate_within_a_paragraph():
+    fixed, repairs = repair('他说:"第一"、"第二"和"第三"。')
+    assert fixed == "他说：“第一”、“第二”和“第三”。"
+    assert [r.after for r in repairs if r.kind == "quotes"] == ["“", "”"] * 3
+
+
+def test_rule_ids_are_stable_and_distinct():
+    codes = [r.code for r in RULES]
+    assert codes == [f"T{n:03d}" for n in range(1, len(RULES) + 1)]
+    assert len({r.kind for r in RULES}) == len(RULES)

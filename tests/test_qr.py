@@ -13,7 +13,7 @@ from issuepub.diagnostics import UserError
 from issuepub.outputs.qr import render, verify
 from issuepub.outputs.qr.symbol import (QUIET_ZONE, byte_capacity, encode, min_size_mm,
                                         modules_for, rects)
-from support_qr import (ARTICLES, BASE_URL, decode, make_issue, mupdf_render, page_size_mm,
+from support.qr import (ARTICLES, BASE_URL, decode, make_issue, mupdf_render, page_size_mm,
                         run_qr)
 
 import pymupdf  # test dependency: MuPDF renders the SVG/PDF files independently
@@ -76,7 +76,7 @@ def test_only_print_qr_articles_get_codes(built):
     names = sorted(p.name for p in (out / "qr").iterdir())
     wanted = sorted(f"{a.number:02d}-{a.slug}{v}.{f}" for a in _qr_articles(issue)
                     for v in ("", "-caption") for f in ("svg", "pdf", "png"))
-    assert names == wanted
+    assert names == sorted(wanted + ["datamerge.csv"])
 
 
 def test_records(built):
@@ -104,8 +104,11 @@ def test_png_decodes_at_600_dpi_and_true_size(built):
     for article in _qr_articles(issue):
         rec = result.articles[article.slug]
         image = Image.open(out / rec["files"]["png"]["path"])
-        assert [round(d) for d in image.info["dpi"]] == [600, 600]
-        assert image.width * 25.4 / 600 == pytest.approx(22, abs=0.05)
+        dpi = image.info["dpi"]
+        # At least 600 dpi, exactly what the manifest says, and the printed size is exact.
+        assert dpi[0] == pytest.approx(dpi[1]) and dpi[0] >= 600
+        assert dpi[0] == pytest.approx(rec["png_dpi"], abs=0.01)
+        assert image.width * 25.4 / dpi[0] == pytest.approx(22, abs=0.01)
         assert image.width == image.height
         # Crisp: a pure black-and-white image, no grey antialiasing.
         assert sum(image.convert("L").histogram()[1:255]) == 0
@@ -285,7 +288,7 @@ def test_same_input_gives_identical_bytes(tmp_path, monkeypatch):
     run_qr(issue, tmp_path / "b")
     files_a = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file())
     files_b = sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file())
-    assert files_a == files_b and len(files_a) == 13
+    assert files_a == files_b and len(files_a) == 14  # 12 code files, the CSV, the proof
     for rel in files_a:
         assert (tmp_path / "a" / rel).read_bytes() == (tmp_path / "b" / rel).read_bytes(), rel
     proof = (tmp_path / "a" / "qr-proof.pdf").read_bytes()
@@ -306,7 +309,7 @@ def test_stale_codes_are_removed(tmp_path):
 # --- user errors ---------------------------------------------------------------------------
 
 def test_url_too_long_names_base_url(tmp_path):
-    long_base = "https://ting.example.cn/tjzbsh/listen/audio-edition"  # 51 chars: 64-char URLs
+    long_base = "https://audio.tjzbsh.cn/tjzbsh/listen/audio-edition"  # 51 chars: 64-char URLs
     issue = make_issue(tmp_path / "issue", base_url=long_base)
     with pytest.raises(UserError) as info:
         run_qr(issue, tmp_path / "out")
@@ -318,7 +321,7 @@ def test_url_too_long_names_base_url(tmp_path):
 
 
 def test_url_too_long_for_q_only(tmp_path):
-    base = "https://ting.example.cn/tjzbsh/listen-here"  # 55-char URLs: v4 at M, too long at Q
+    base = "https://audio.tjzbsh.cn/tjzbsh/listen-here"  # 55-char URLs: v4 at M, too long at Q
     issue = make_issue(tmp_path / "issue", base_url=base)
     run_qr(issue, tmp_path / "m")
     with pytest.raises(UserError) as info:

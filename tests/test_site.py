@@ -17,12 +17,15 @@ import pytest
 from lxml import etree
 from PIL import Image
 
-import support_site as support
+from support import site as support
+from issuepub.diagnostics import UserError
 from issuepub.model import Block
 from issuepub.outputs import site
 from issuepub.outputs.site import feed as rss
 from issuepub.outputs.site import pages
 from issuepub.styles import stylesheet
+
+from conftest import EXAMPLE
 
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 
@@ -159,35 +162,58 @@ def test_feed_across_issues(tmp_path):
     out_root = tmp_path / "build"
     newer_audio = {a.slug: support.make_audio(out_root / newer.id, a, 2.0) for a in newer.articles}
     result, manifest, newer_dir = support.build_site(newer, out_root, newer_audio)
-    other = support.tiny_issue(tmp_path / "issue3", number=4, edition="上半月", year=2025,
-                               date=dt.date(2025, 4, 1), articles=1, base_url="https://other.example.cn/x")
-    support.build_site(other, out_root, {})  # another base_url: never mixed in
+    magazine_feed = out_root / "site" / "feed.xml"
 
     def guids() -> list[str]:
-        root = etree.fromstring((out_root / "feed.xml").read_bytes())
+        root = etree.fromstring(magazine_feed.read_bytes())
         channel = root.find("channel")
         assert channel.find("{http://www.w3.org/2005/Atom}link").get("href") == \
             newer.audio.base_url + "/feed.xml"
         return [i.findtext("guid") for i in channel.findall("item")]
 
-    # Built last: the other-base_url issue wrote its own root feed; rebuild ours to check merging.
     support.build_site(older, out_root, older_audio)
     expected = [newer.article_url(a) for a in newer.articles] + \
                [older.article_url(a) for a in older.articles if a.narrate]
     assert guids() == expected  # newest issue first, reading order inside each
-    record = json.loads((older_dir / "manifest.json").read_text())["outputs"]["site"]["all_issues_feed"]
+    record = json.loads((older_dir / "manifest.json").read_text())["outputs"]["site"]["magazine"]
     assert record["issues"] == [newer.id, older.id]
-    assert record["sha256"] == hashlib.sha256((out_root / "feed.xml").read_bytes()).hexdigest()
+    assert record["feed"]["path"] == "../site/feed.xml"
+    assert record["feed"]["sha256"] == hashlib.sha256(magazine_feed.read_bytes()).hexdigest()
+    assert not (out_root / "feed.xml").exists()  # the old root feed is gone
 
     # Building the newer issue again gives the same feed (order does not depend on build order).
-    before = (out_root / "feed.xml").read_bytes()
+    before = magazine_feed.read_bytes()
     support.build_site(newer, out_root, newer_audio)
-    assert (out_root / "feed.xml").read_bytes() == before
+    assert magazine_feed.read_bytes() == before
 
     # A sibling whose feed no longer matches its manifest is left out, not trusted.
     (older_dir / "site" / older.site_path / "feed.xml").write_bytes(b"<rss/>")
     support.build_site(newer, out_root, newer_audio)
     assert guids() == [newer.article_url(a) for a in newer.articles]
+
+
+def test_another_base_url_in_the_same_root_is_refused(tmp_path):
+    issue, out_dir, manifest = support.narrated_issue(tmp_path)
+    out_root = out_dir.parent
+    before = {p: p.read_bytes() for p in out_root.rglob("*") if p.is_file()}
+    other = support.tiny_issue(tmp_path / "issue3", number=4, edition="上半月", year=2025,
+                               date=dt.date(2025, 4, 1), articles=1,
+                               base_url="https://other.example.cn/x")
+    with pytest.raises(UserError) as info:
+        support.build_site(other, out_root, {})
+    problem = info.value.problems[0]
+    assert problem.code == "W001" and problem.file == out_dir / "manifest.json"
+    assert "--out" in problem.fix and "https://other.example.cn/x" in problem.message
+    assert not (out_root / other.id / "site").exists()
+    assert {p: p.read_bytes() for p in out_root.rglob("*") if p.is_file() and other.id not in p.parts} == before
+    # The command line says it with exit 2 and no traceback, before writing anything.
+    other_root = tmp_path / "cli"
+    shutil.copytree(out_root, other_root)
+    from issuepub.cli import main
+
+    example_out = other_root / "tjzbsh-2025-03a"
+    assert main(["build", str(EXAMPLE), "--out", str(other_root), "--only", "site"]) == 2
+    assert not (example_out / "site").exists()
 
 
 # --- links, URLs, files -------------------------------------------------------------------------
@@ -214,16 +240,22 @@ def test_every_manifest_url_is_a_file_in_the_site(built):
 
 
 def test_links_are_relative_and_resolve(built):
+    """Links resolve in the tree publish uploads: the issue's site and the magazine files
+    side by side (``ROOT/<id>/site/`` and ``ROOT/site/`` at the same prefix)."""
     issue, out_dir, manifest = built
-    site_dir = out_dir / "site"
+    site_dir = out_dir.parent / "public"
+    shutil.copytree(out_dir / "site", site_dir)
+    shutil.copytree(out_dir.parent / "site", site_dir, dirs_exist_ok=True)
     reached: set[Path] = set()
-    for path in html_pages(out_dir):
+    for path in sorted(site_dir.rglob("*.html")):
+        if path.name == "404.html":
+            continue  # served at any address: absolute links, tested on its own
         doc = parse_page(path)
         for el, attr in [(e, a) for e in doc.iter() if isinstance(e.tag, str) for a in ("href", "src")
                          if e.get(a) is not None]:
             value = el.get(attr)
             if el.tag == "link" and el.get("rel") == "canonical":
-                assert value == issue.issue_url or value.startswith(issue.issue_url)
+                assert value.startswith(issue.audio.base_url + "/")
                 continue
             if value == "data:,":  # the empty icon
                 continue
@@ -240,7 +272,8 @@ def test_links_are_relative_and_resolve(built):
     # Every file of the site but the share images and the feed's artwork is linked from a page.
     files = {p.resolve() for p in site_dir.rglob("*") if p.is_file()}
     unlinked = {p.name for p in files - reached}
-    assert unlinked == {"cover.jpg", "artwork.jpg"} - {p.name for p in reached}, unlinked
+    served = {"404.html", "robots.txt", "sitemap.xml"}  # found by the server and crawlers
+    assert unlinked == ({"cover.jpg", "artwork.jpg"} - {p.name for p in reached}) | served, unlinked
 
 
 def test_article_page_markup(built):
@@ -352,7 +385,8 @@ def test_same_input_same_bytes(tmp_path):
     # And again in place: nothing changes.
     support.build_site(issue, out_dir.parent, audio)
     assert site_files(out_dir) == first
-    assert (out_dir.parent / "feed.xml").read_bytes() == (other_root / "feed.xml").read_bytes()
+    assert (out_dir.parent / "site" / "feed.xml").read_bytes() == \
+        (other_root / "site" / "feed.xml").read_bytes()
 
 
 # --- pictures, helpers --------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-import support_site as support
+from support import site as support
 from issuepub.outputs.site import pages
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -292,3 +292,74 @@ def test_example_issue_end_to_end(example_build, serve, browser):
     assert not dialogs and not errors and not failed, (dialogs, errors, failed)
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "site-example-article.png"))
+
+
+def _public(out_dir: Path) -> Path:
+    """The issue's site and the magazine files side by side, as publish uploads them."""
+    public = out_dir.parent / "public"
+    shutil.copytree(out_dir / "site", public, dirs_exist_ok=True)
+    shutil.copytree(out_dir.parent / "site", public, dirs_exist_ok=True)
+    return public
+
+
+_BOXES = """(selector) => Array.from(document.querySelectorAll(selector)).map(e => {
+    const r = e.getBoundingClientRect();
+    return {text: e.textContent.trim(), width: r.width, height: r.height};
+})"""
+
+
+def test_tap_targets_and_a_steady_cue_line(tmp_path, serve, browser):
+    """Measured in the browser at a phone's size: download, subscribe and footer links are
+    at least 44 x 44 px, and the line showing the sentence being read keeps its height (and
+    the text under it its place) whatever sentence it shows, also while playing."""
+    issue, out_dir, manifest = support.narrated_issue(tmp_path)
+    base = serve(_public(out_dir))
+    page, dialogs, errors, failed = _open(browser, base + issue.article_path(issue.articles[0]))
+    targets = page.evaluate(_BOXES, ".player a.download") + page.evaluate(_BOXES, ".site-footer a")
+    assert len(targets) >= 4  # download; 本期目录, 全部期刊, 播客订阅
+    small = [t for t in targets if t["height"] < 44 or t["width"] < 44]
+    assert not small, small
+
+    def cue_and_text():
+        return page.evaluate("""() => {
+            const c = document.getElementById('cue').getBoundingClientRect();
+            return [c.height, document.querySelector('.text').getBoundingClientRect().top];
+        }""")
+
+    empty = cue_and_text()
+    assert empty[0] > 20  # the line is there before the first sentence
+    seen = {tuple(empty)}
+    for text in ("短句。", "一个很长的句子，" * 30):
+        page.evaluate("(t) => { document.getElementById('cue').textContent = t; }", text)
+        seen.add(tuple(cue_and_text()))
+    page.evaluate("() => { document.getElementById('cue').textContent = ''; }")
+    # Playing for real: the cue script fills the line; nothing below it moves.
+    page.evaluate("""() => new Promise((resolve, reject) => {
+        const a = document.querySelector('audio'), o = document.getElementById('cue');
+        new MutationObserver(() => { if (o.textContent) resolve(); })
+            .observe(o, {childList: true, characterData: true, subtree: true});
+        a.muted = true; a.play().catch(e => reject(String(e)));
+        setTimeout(() => reject('no cue shown'), GUARD_MS);
+    })""".replace("GUARD_MS", GUARD_MS))
+    seen.add(tuple(cue_and_text()))
+    page.evaluate("document.querySelector('audio').pause()")
+    assert len(seen) == 1, seen
+
+    # The issue page's subscribe links and footer; then up to the magazine's list of issues.
+    page.goto(base + issue.site_path, wait_until="load")
+    targets = page.evaluate(_BOXES, ".subscribe a") + page.evaluate(_BOXES, ".site-footer a")
+    assert [t["text"] for t in page.evaluate(_BOXES, ".subscribe a")] == ["播客订阅（RSS）", "只订阅本期"]
+    small = [t for t in targets if t["height"] < 44 or t["width"] < 44]
+    assert not small, small
+    page.click("text=全部期刊")
+    page.wait_for_load_state("load")
+    assert page.url == base
+    assert page.evaluate(_BOXES, ".issues li a")[0]["height"] >= 44
+    targets = page.evaluate(_BOXES, ".subscribe a") + page.evaluate(_BOXES, ".site-footer a")
+    assert targets and not [t for t in targets if t["height"] < 44 or t["width"] < 44]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "site-magazine.png"), full_page=True)
+    # The feed every subscribe link names is served.
+    response = page.request.get(base + "feed.xml")
+    assert response.status == 200 and b"<rss" in response.body()
+    assert not dialogs and not errors and not failed, (dialogs, errors, failed)

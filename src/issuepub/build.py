@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import importlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 from . import __version__
-from .fsutil import atomic_write_text
+from .fsutil import atomic_path, atomic_write_text
 from .model import Issue
 from .outline import article_record, issue_record
 from .outputs.base import BuildContext, BuildOptions, OutputResult
@@ -111,8 +112,28 @@ def run_build(issue_dir: Path, out_root: Path, *, only: list[str] | None = None,
         report.summary.extend(result.summary)
         report.failures.extend(result.failures)
         # Written after every output, so an interrupted build keeps what it finished.
-        atomic_write_text(manifest_path, dump_manifest(manifest))
+        write_manifest(manifest_path, manifest, result.commit)
     return report
+
+
+def write_manifest(path: Path, manifest: dict[str, Any],
+                   commit: Callable[[bool], None] | None = None) -> None:
+    """Write the manifest atomically. ``commit`` (an output's staged files) is called with
+    True once the new manifest is safely on disk and before it replaces the old one, or with
+    False when it could not be written: a failure leaves the old files and the old manifest."""
+    if commit is None:
+        atomic_write_text(path, dump_manifest(manifest))
+        return
+    with atomic_path(path) as tmp:
+        try:
+            with open(tmp, "w", encoding="utf-8") as fh:
+                fh.write(dump_manifest(manifest))
+                fh.flush()
+                os.fsync(fh.fileno())
+        except BaseException:
+            commit(False)
+            raise
+        commit(True)
 
 
 def dump_manifest(manifest: dict[str, Any]) -> str:

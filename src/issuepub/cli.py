@@ -56,6 +56,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="为每篇朗读的文章都生成二维码（默认只为 print_qr: yes 的文章）")
     b.add_argument("--qr-ec", choices=("M", "Q"), help="二维码纠错等级，覆盖 issue.toml 的设置")
     b.add_argument("--edge-endpoint", metavar="URL", help=argparse.SUPPRESS)  # tests: local stand-in
+    b.add_argument("--draft", action="store_true",
+                   help="网址未定时出样张：允许占位网址，二维码和校样标明“样张 — 网址未定，不可付印”")
 
     o = sub.add_parser("outline", help="按阅读顺序列出全部文章")
     o.add_argument("issue_dir", type=Path, metavar="期刊文件夹")
@@ -159,7 +161,7 @@ def cmd_build(args) -> int:
         raise UserError(Problem("C002", None, None, "--jobs 必须是正整数。", "例如 --jobs 2。"))
     options = BuildOptions(tts=args.tts, jobs=args.jobs, read_aloud=args.read_aloud,
                            qr_all=args.qr_all, qr_error_correction=args.qr_ec,
-                           edge_endpoint=args.edge_endpoint)
+                           edge_endpoint=args.edge_endpoint, draft=args.draft)
     started = time.monotonic()
     report = run_build(args.issue_dir, args.out, only=_split_only(args.only), options=options,
                        progress=lambda m: _say(f"· {m}"))

@@ -89,6 +89,10 @@ class Magazine:
     issn: str = ""
     cn: str = ""
     publisher: str = ""
+    # The magazine podcast's owner (itunes:owner) and square artwork (PNG/JPEG, >= 1400 px).
+    owner_name: str = ""
+    owner_email: str = ""
+    artwork: Path | None = None
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,2 @@
-"""Test helpers owned by the audio output: model-built issues and the edge-tts stand-in."""
+"""Test helpers: model-built issues, the edge-tts stand-in, media checks, and the QR and
+listener-site builders (qr.py, site.py)."""

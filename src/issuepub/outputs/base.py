@@ -25,6 +25,7 @@ class BuildOptions:
     qr_all: bool = False  # qr: a code for every narrated article, not only print_qr ones
     qr_error_correction: str | None = None  # override issue.toml's M/Q
     edge_endpoint: str | None = None  # edge-tts WebSocket URL override (tests: local stand-in)
+    draft: bool = False  # qr: allow a placeholder base URL; codes and proof marked 样张, not for print
 
 
 @dataclass
@@ -51,3 +52,8 @@ class OutputResult:
     # This run's statistics (cache hits, retries, time): shown and tested, never written to
     # the manifest, which must be the same bytes for the same sources and settings.
     run: dict[str, Any] = field(default_factory=dict)
+    # An output that stages its files (the site) puts them in place here: the build calls
+    # commit(True) once the manifest describing them is written under its temporary name,
+    # then renames the manifest, so the files and their records change together;
+    # commit(False) when the manifest could not be written. None: nothing staged.
+    commit: Callable[[bool], None] | None = None

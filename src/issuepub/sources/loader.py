@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..addresses import placeholder_reason
 from ..diagnostics import Problem, UserError
 from ..model import (
     EDITIONS,
@@ -39,7 +40,8 @@ _COLUMNS = "columns"  # [[columns]]: its shape is checked, and reported (S026), 
 # section -> key -> (type, required)
 SCHEMA: dict[str, dict[str, tuple[Any, bool]]] = {
     "magazine": {"title": (str, True), "code": (str, True), "issn": (str, False),
-                 "cn": (str, False), "publisher": (str, False)},
+                 "cn": (str, False), "publisher": (str, False),
+                 "owner_name": (str, False), "owner_email": (str, False), "artwork": (str, False)},
     "issue": {"edition": (str, True), "year": (int, True), "number": (int, True),
               "total_number": (int, False), "date": (dt.date, True), "language": (str, False),
               "cover": (str, False)},
@@ -65,6 +67,8 @@ CN_RE = re.compile(r"^\d{2}-\d{4}/[A-Z0-9]{1,4}$")
 RATE_RE = re.compile(r"^[+-]\d{1,3}%$")
 PITCH_RE = re.compile(r"^[+-]\d{1,3}Hz$")
 LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")  # S062
+ARTWORK_MIN_PX, ARTWORK_MAX_PX = 1400, 3000  # what podcast directories (Apple) accept
 BASE_URL_RE = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~/-]*)?$")  # S019
 
 
@@ -274,12 +278,24 @@ def check_issue(root: Path) -> tuple[Issue | None, list[Problem]]:
                     "用 PNG 或 JPEG 格式的封面图片。")
                 cover_path = None
 
+    owner_email = mag.get("owner_email")
+    if isinstance(owner_email, str) and owner_email and not EMAIL_RE.match(owner_email):
+        bad("S062", "magazine", "owner_email", f"播客联系邮箱“{owner_email}”格式不对。",
+            "写成 owner_email = \"audio@example.org\" 这样的电子邮件地址（播客平台用它联系刊物）。")
+    artwork_path = _check_artwork(root, mag.get("artwork"), lambda code, message, fix:
+                                  bad(code, "magazine", "artwork", message, fix))
+
     base_url = aud.get("base_url")
     if isinstance(base_url, str):
         if not BASE_URL_RE.match(base_url):
             bad("S019", "audio", "base_url",
                 f"音频网址“{base_url}”必须以 https:// 开头，且只含域名和路径。",
                 "二维码印在纸上要长期有效，请写 https 网址，例如 https://ting.example.cn（越短，二维码越小越好扫）。")
+        elif placeholder_reason(base_url):
+            problems.append(Problem(
+                "S063", toml_path, where.key("audio", "base_url"),
+                f"音频网址“{base_url}”{placeholder_reason(base_url)}：二维码只能出样张（build --draft），不能付印。",
+                "印刷二维码前把 base_url 改成收听网页真正发布的 https 网址。", severity="warning"))
     for key, pattern, example in (("rate", RATE_RE, "+0%"), ("volume", RATE_RE, "+0%"),
                                   ("pitch", PITCH_RE, "+0Hz")):
         value = aud.get(key)
@@ -311,7 +327,9 @@ def check_issue(root: Path) -> tuple[Issue | None, list[Problem]]:
     issue = Issue(
         root=root,
         magazine=Magazine(title=mag["title"], code=mag["code"], issn=mag.get("issn", ""),
-                          cn=mag.get("cn", ""), publisher=mag.get("publisher", "")),
+                          cn=mag.get("cn", ""), publisher=mag.get("publisher", ""),
+                          owner_name=mag.get("owner_name", ""), owner_email=mag.get("owner_email", ""),
+                          artwork=artwork_path),
         edition=edition, year=year, number=number, total_number=total, date=date,
         language=language, cover=cover_path,
         colophon=Colophon(masthead=tuple(col.get("masthead", ())),
@@ -327,6 +345,38 @@ def check_issue(root: Path) -> tuple[Issue | None, list[Problem]]:
         columns=built_columns,
     )
     return issue, problems
+
+
+def _check_artwork(root: Path, artwork: Any, bad) -> Path | None:
+    """[magazine] artwork: a square PNG or JPEG of 1400-3000 px inside the issue folder."""
+    if not isinstance(artwork, str) or not artwork:
+        return None
+    path = root / artwork
+    try:
+        inside = path.resolve().is_relative_to(root.resolve())
+    except OSError:
+        inside = False
+    if not inside or not path.is_file():
+        bad("S060", f"找不到播客封面图片“{artwork}”（它必须在期刊文件夹里）。",
+            "把方形的播客封面（PNG 或 JPEG，1400 到 3000 像素见方）放进期刊文件夹，写它的相对路径；"
+            "不写 artwork 时用各期封面。")
+        return None
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as image:
+            kind, size = image.format, image.size
+    except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
+        kind, size = None, (0, 0)
+    if kind not in ("PNG", "JPEG"):
+        bad("S061", f"播客封面“{artwork}”不是 PNG 或 JPEG 图片。", "用 PNG 或 JPEG 格式的方形图片。")
+        return None
+    if size[0] != size[1] or not ARTWORK_MIN_PX <= size[0] <= ARTWORK_MAX_PX:
+        bad("S061", f"播客封面“{artwork}”是 {size[0]} × {size[1]} 像素：应为正方形，"
+                    f"边长 {ARTWORK_MIN_PX} 到 {ARTWORK_MAX_PX} 像素。",
+            f"把图片裁成正方形，边长至少 {ARTWORK_MIN_PX} 像素（播客平台的要求）。")
+        return None
+    return path
 
 
 @dataclass

@@ -2,7 +2,12 @@
 
 For each chosen article: check the rules (URL fits version 4, modules >= 0.5 mm), make the
 symbol, render SVG/PDF/PNG (and the captioned variants), read every file's bytes back and
-decode them, and only then write them (atomically) under ``qr/``. Then the proof sheet.
+decode them, and only then write them (atomically) under ``qr/``. Then the proof sheet and
+``qr/datamerge.csv`` for InDesign's Data Merge.
+
+A placeholder or non-https base URL stops the build (Q006) unless ``--draft``: then every code
+file and the proof sheet say 样张 — 网址未定，不可付印, and nothing claims the codes were checked
+against a real address.
 """
 
 from __future__ import annotations
@@ -16,6 +21,8 @@ from ...fsutil import atomic_write_bytes, file_record
 from ...model import Article, Column, Issue
 from ..base import BuildContext, OutputResult
 from . import render, verify
+from .datamerge import DATAMERGE_NAME, datamerge_csv
+from .safety import check_print_safety, placeholder_reason
 from .proof import ProofEntry, proof_pdf, settings_line
 from .symbol import (MAX_VERSION, MIN_MODULE_MM, QUIET_ZONE, QrSymbol, check_level, check_size,
                      check_url, encode)
@@ -23,7 +30,7 @@ from .symbol import (MAX_VERSION, MIN_MODULE_MM, QUIET_ZONE, QrSymbol, check_lev
 NAME = "qr"
 QR_DIR = "qr"
 PROOF_NAME = "qr-proof.pdf"
-_OUR_FILE = re.compile(r"^\d{2,}-[a-z0-9-]+\.(svg|pdf|png)$")
+_OUR_FILE = re.compile(r"^(\d{2,}-[a-z0-9-]+\.(svg|pdf|png)|datamerge\.csv)$")
 
 
 @dataclass(frozen=True)
@@ -79,9 +86,7 @@ def _verified_files(p: Plan, art: render.Artwork, stem: str) -> dict[str, bytes]
     name = f"{QR_DIR}/{stem}"
     # PNG: as a phone camera would see a print of it.
     png = verify.png_image(files["png"])
-    dpi = png.info.get("dpi", (0, 0))
-    if round(dpi[0]) != render.PNG_DPI or round(dpi[1]) != render.PNG_DPI:
-        raise verify.QrVerificationError(f"二维码核对失败：{name}.png 记录的分辨率是 {dpi}，应为 600 dpi。")
+    verify.png_geometry(png, art.size_mm, art.modules, render.PNG_DPI, f"{name}.png")
     verify.expect(verify.decode_one(png, f"{name}.png"), p.url, s.version, s.level, f"{name}.png")
     # SVG: its size in mm, and its module path parsed back and rasterised.
     width_mm, height_mm = verify.svg_size_mm(files["svg"])
@@ -115,6 +120,7 @@ def check(ctx: BuildContext) -> None:
     level = check_level(ctx.options.qr_error_correction or ctx.issue.qr.error_correction,
                         ctx.issue.root / "issue.toml")
     plan(ctx.issue, level, ctx.options.qr_all)
+    check_print_safety(ctx.issue.audio.base_url, ctx.options.draft, ctx.issue.root / "issue.toml")
 
 
 def build(ctx: BuildContext) -> OutputResult:
@@ -124,6 +130,9 @@ def build(ctx: BuildContext) -> OutputResult:
     all_narrated = ctx.options.qr_all
     size_mm = float(issue.qr.size_mm)
     plans = plan(issue, level, all_narrated)
+    check_print_safety(issue.audio.base_url, ctx.options.draft, issue_toml)
+    # A draft of a real URL is still a code for print; only a placeholder makes a marked proof.
+    draft = placeholder_reason(issue.audio.base_url) is not None
 
     result = OutputResult()
     qr_dir = ctx.out_dir / QR_DIR
@@ -131,9 +140,9 @@ def build(ctx: BuildContext) -> OutputResult:
     entries: list[ProofEntry] = []
     for p in plans:
         ctx.progress(f"二维码：{p.stem}  {p.url}")
-        variants = [("", render.artwork(p.symbol, size_mm, caption=False))]
+        variants = [("", render.artwork(p.symbol, size_mm, caption=False, draft=draft))]
         if issue.qr.caption:
-            variants.append(("-caption", render.artwork(p.symbol, size_mm, caption=True)))
+            variants.append(("-caption", render.artwork(p.symbol, size_mm, caption=True, draft=draft)))
         records: dict[str, dict] = {}
         checked: list[str] = []
         for suffix, art in variants:
@@ -149,6 +158,9 @@ def build(ctx: BuildContext) -> OutputResult:
             "url": p.url,
             "decoded": p.url,  # every file below decoded to exactly this (else the build raised)
             "checked": checked,
+            "draft": draft,
+            "png_dpi": round(render.png_dpi(variants[0][1]), 2),
+            "png_module_px": render.png_module_pixels(variants[0][1]),
             "version": p.symbol.version,
             "error_correction": level,
             "size_mm": size_mm,
@@ -164,11 +176,15 @@ def build(ctx: BuildContext) -> OutputResult:
             number=p.article.number, column=p.column.name, title=p.article.title,
             page=p.article.page, url=p.url, stem=p.stem, symbol=p.symbol, art=variants[0][1],
             caption_art=variants[1][1] if len(variants) > 1 else None))
+    csv_path = qr_dir / DATAMERGE_NAME
+    atomic_write_bytes(csv_path, datamerge_csv(entries, qr_dir))
+    written.add(csv_path.name)
     _prune(qr_dir, written)
 
     ctx.progress("二维码：校样 " + PROOF_NAME)
     proof, missing = proof_pdf(issue.title, entries,
-                               settings_line(level, size_mm, issue.qr.caption, len(entries), all_narrated))
+                               settings_line(level, size_mm, issue.qr.caption, len(entries), all_narrated),
+                               draft=draft)
     _verify_proof(proof, [e.url for e in entries] * (2 if issue.qr.caption else 1))
     proof_path = ctx.out_dir / PROOF_NAME
     atomic_write_bytes(proof_path, proof)
@@ -182,12 +198,16 @@ def build(ctx: BuildContext) -> OutputResult:
         "caption": issue.qr.caption,
         "all_narrated": all_narrated,
         "count": len(plans),
+        "draft": draft,
         "proof": file_record(proof_path, ctx.out_dir),
+        "datamerge": file_record(csv_path, ctx.out_dir),
     }
     versions = sorted({p.symbol.version for p in plans})
+    state = (f"{render.DRAFT_MARK}（网址 {issue.audio.base_url} 是占位网址）" if draft
+             else "均已解码核对")
     result.summary.append(
         f"二维码：{len(plans)} 个（纠错 {level}，{size_mm:g} 毫米，版本 {'/'.join(map(str, versions)) or '-'}），"
-        f"均已解码核对；校样 {proof_path}")
+        f"{state}；校样 {proof_path}；排版数据 {csv_path}")
     if missing:
         result.record["proof_missing_glyphs"] = "".join(missing)
         result.summary.append(f"二维码校样：字体缺少“{''.join(missing)}”，这些字显示为方框（二维码本身不受影响）。")

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from ... import fonts
 from .pdfdoc import MM, PdfDocument, num, text_op
-from .render import Artwork, caption_ops, code_ops
+from .render import DRAFT_MARK, Artwork, caption_ops, code_ops, draft_ops
 from .symbol import QUIET_ZONE, QrSymbol
 
 A4 = (210 * MM, 297 * MM)
@@ -68,7 +68,8 @@ def _crop_marks(x: float, top: float, width: float, height: float) -> str:
     return f"q 0.4 G 0.25 w\n{body}\nS Q"
 
 
-def _entry_block(entry: ProofEntry, text_width: float) -> list[tuple[float, float, str, float]]:
+def _entry_block(entry: ProofEntry, text_width: float,
+                 draft: bool = False) -> list[tuple[float, float, str, float]]:
     """The text lines beside one code: (size, gray, text, line height)."""
     page = f"第 {entry.page} 页" if entry.page is not None else "未填写"
     art = entry.art
@@ -83,23 +84,37 @@ def _entry_block(entry: ProofEntry, text_width: float) -> list[tuple[float, floa
         files.append(f"带文字版：qr/{entry.stem}-caption.svg｜.pdf｜.png")
     for line in (part for text in files for part in _wrap(text, 7.5, text_width)):
         lines.append((7.5, 0.35, line, 11))
-    lines.append((7.5, 0.35,
-                  f"QR 版本 {entry.symbol.version}，纠错等级 {entry.symbol.level}，"
-                  f"{art.modules} × {art.modules} 模块，模块 {art.module_mm:.3f} 毫米；"
-                  "已解码核对，与链接一致", 11))
+    # A draft names a placeholder address: it decodes, but to nowhere, so it is not "checked".
+    state = DRAFT_MARK if draft else "已解码核对，与链接一致"
+    for line in _wrap(f"QR 版本 {entry.symbol.version}，纠错等级 {entry.symbol.level}，"
+                      f"{art.modules} × {art.modules} 模块，模块 {art.module_mm:.3f} 毫米；{state}",
+                      7.5, text_width):
+        lines.append((7.5, 0.35, line, 11))
     return lines
 
 
-def proof_pdf(title: str, entries: list[ProofEntry], settings_line: str) -> tuple[bytes, tuple[str, ...]]:
-    """The proof sheet, and the characters its font lacks (drawn as empty boxes)."""
+def proof_pdf(title: str, entries: list[ProofEntry], settings_line: str,
+              draft: bool = False) -> tuple[bytes, tuple[str, ...]]:
+    """The proof sheet, and the characters its font lacks (drawn as empty boxes).
+
+    ``draft``: the base URL is a placeholder; every page says so in its heading and footer."""
     width, height = A4
     pages: list[_Page] = [_Page()]
     page = pages[0]
 
     def header(p: _Page) -> float:
         y = height - MARGIN - 14
-        p.texts.append((14, MARGIN, y, 0, f"{title}　二维码校样"))
+        p.texts.append((14, MARGIN, y, 0, f"{title}　二维码{'样张' if draft else '校样'}"))
         y -= 16
+        if draft:
+            y -= 6
+            p.texts.append((18, MARGIN, y, 0, DRAFT_MARK))
+            y -= 10
+            for line in _wrap("issue.toml 的 base_url 是占位网址，这些二维码扫出后打不开。"
+                              "填写真实网址并去掉 --draft 重新生成后，才能交付印刷。",
+                              8.5, width - 2 * MARGIN):
+                p.texts.append((8.5, MARGIN, y, 0, line))
+                y -= 12
         for line in _wrap(settings_line, 8.5, width - 2 * MARGIN):
             p.texts.append((8.5, MARGIN, y, 0.35, line))
             y -= 12
@@ -122,7 +137,7 @@ def proof_pdf(title: str, entries: list[ProofEntry], settings_line: str) -> tupl
             codes_width += GAP + entry.caption_art.size_mm * MM
             codes_height = max(codes_height, entry.caption_art.height_mm * MM)
         text_x = MARGIN + codes_width + GAP
-        block = _entry_block(entry, width - MARGIN - text_x)
+        block = _entry_block(entry, width - MARGIN - text_x, draft)
         text_height = sum(line[3] for line in block)
         row_height = max(codes_height, text_height)
         if y - row_height < bottom and on_page:
@@ -140,6 +155,8 @@ def proof_pdf(title: str, entries: list[ProofEntry], settings_line: str) -> tupl
             page.graphics.append(code_ops(entry.symbol, x, top, size))
             if with_caption:
                 page.graphics.append(caption_ops(art, x, top))
+            if art.draft:
+                page.graphics.append(draft_ops(art, x, top))
             page.graphics.append(_crop_marks(x, top, size, art.height_mm * MM))
             x += size + GAP
         ty = top
@@ -151,7 +168,8 @@ def proof_pdf(title: str, entries: list[ProofEntry], settings_line: str) -> tupl
         y -= ROW_GAP / 2
 
     for number, p in enumerate(pages, start=1):
-        footer = f"{title}　二维码校样　第 {number} 页，共 {len(pages)} 页　（issuepub 生成）"
+        kind = f"二维码样张（{DRAFT_MARK}）" if draft else "二维码校样"
+        footer = f"{title}　{kind}　第 {number} 页，共 {len(pages)} 页　（issuepub 生成）"
         p.texts.append((7.5, MARGIN, MARGIN, 0.35, footer))
 
     chars = {c for p in pages for t in p.texts for c in t[4]}
@@ -163,7 +181,8 @@ def proof_pdf(title: str, entries: list[ProofEntry], settings_line: str) -> tupl
         for size, x, y_, gray, text in p.texts:
             ops.append(f"{num(gray)} g " + text_op(font, FONT, size, x, y_, text))
         doc.add_page(width, height, "\n".join(ops) + "\n")
-    return doc.to_bytes(f"{title} 二维码校样"), font.missing
+    name = f"{title} 二维码样张 {DRAFT_MARK}" if draft else f"{title} 二维码校样"
+    return doc.to_bytes(name), font.missing
 
 
 def settings_line(level: str, size_mm: float, caption: bool, count: int, all_narrated: bool) -> str:

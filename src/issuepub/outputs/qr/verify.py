@@ -61,6 +61,23 @@ def png_image(data: bytes):
     return image
 
 
+def png_geometry(image, size_mm: float, modules: int, min_dpi: int, what: str) -> float:
+    """The PNG's stated resolution, after checking that it is at least ``min_dpi``, that its
+    width is a whole number of pixels per module and that at that resolution it prints at
+    ``size_mm`` (within a hundredth of a millimetre)."""
+    dpi = image.info.get("dpi", (0, 0))
+    if abs(dpi[0] - dpi[1]) > 0.01 or dpi[0] < min_dpi - 0.01:
+        raise QrVerificationError(f"二维码核对失败：{what} 记录的分辨率是 {dpi}，应不低于 {min_dpi} dpi。")
+    if image.width % modules:
+        raise QrVerificationError(
+            f"二维码核对失败：{what} 宽 {image.width} 像素，不是 {modules} 个模块的整数倍。")
+    printed = image.width / dpi[0] * 25.4
+    if abs(printed - size_mm) > 0.01:
+        raise QrVerificationError(
+            f"二维码核对失败：{what} 按 {dpi[0]:.2f} dpi 印出宽 {printed:.3f} 毫米，应为 {size_mm:g} 毫米。")
+    return float(dpi[0])
+
+
 # --- SVG -----------------------------------------------------------------------------------
 
 _SVG = "{http://www.w3.org/2000/svg}"

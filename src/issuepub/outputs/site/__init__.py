@@ -10,14 +10,20 @@ Writes ``<out>/site/`` to be uploaded as it is to ``issue.audio.base_url``::
     site/<article_path>index.html       one page per article, at its permanent URL
     site/<article_path><id>-NN.mp3/.vtt the narration, hard-linked (or copied) from audio/
 
-Everything an issue needs sits under its own ``<site_path>`` and links are relative, so
-several issues can be uploaded side by side under any prefix. The podcast feed across all
-issues built into the same output root is written beside the issue folders, at
-``<out_root>/feed.xml``, to be uploaded to ``base_url/feed.xml``.
+and the magazine-level files, which correspond to ``base_url/`` itself, into
+``<out_root>/site/``: ``index.html`` (every issue built into the root, newest first),
+``feed.xml`` (the magazine's podcast: every narrated article of every issue), ``404.html``,
+``sitemap.xml``, ``robots.txt``, ``site.css`` and, with ``[magazine] artwork``, ``artwork.jpg``.
 
-Audio comes only from the audio output's records in the manifest (never its code). Files
-under ``site/`` that this build did not write (a renumbered article's old folder) are removed,
-so the folder always mirrors the current issue.
+Everything an issue needs sits under its own ``<site_path>`` and links are relative, so
+several issues and the magazine files can be uploaded side by side under any prefix. Issues
+of another magazine or another base_url in the same root are refused (W001): their files
+would land at the same addresses.
+
+The site is replaced only as a whole: it is built into a staging folder beside ``site/``
+and swapped in when complete, so a failure (a full disk) leaves the previous site, and the
+manifest that describes it, as they were. Audio comes only from the audio output's records
+in the manifest (never its code).
 """
 
 from __future__ import annotations
@@ -32,18 +38,23 @@ from typing import Any
 
 from PIL import Image
 
+from ...diagnostics import Problem, UserError
 from ...fsutil import atomic_path, atomic_write_bytes, file_record
 from ...model import Article, Issue
 from ...pictures import cover_source, jpeg, scaled_jpeg, to_rgb
 from ...styles import stylesheet
 from ..base import BuildContext, OutputResult
 from . import feed as rss
+from . import magazine as mag
 from . import pages
 
 NAME = "site"
 SITE_DIR = "site"
 ARTWORK_NAME = "artwork.jpg"
-ALL_ISSUES_FEED = "feed.xml"  # in the output root, beside the issue folders
+MAGAZINE_DIR = "site"  # <out_root>/site/: the magazine-level files, at base_url/
+OLD_ALL_ISSUES_FEED = "feed.xml"  # <out_root>/feed.xml of earlier versions: removed
+STAGING_PREFIX = ".site-staging-"
+RETIRED_PREFIX = ".site-retired-"
 MANIFEST_FORMAT = "issuepub-manifest"  # what a sibling issue's manifest.json says it is
 
 FIGURE_WIDTH = 960  # px: sharp on a phone, light on a weak connection
@@ -63,6 +74,20 @@ class AudioPlacement:
 
 def site_root(out_dir: Path) -> Path:
     return Path(out_dir) / SITE_DIR
+
+
+def magazine_root(out_dir: Path) -> Path:
+    return Path(out_dir).parent / MAGAZINE_DIR
+
+
+def issue_season(issue: Issue) -> int:
+    """The issue's podcast season: 总第N期 when known, else year*100 + its half-month (1-24).
+
+    Episode numbers are article numbers, so they repeat from issue to issue; one season per
+    issue keeps every (season, episode) pair unique and stable."""
+    if issue.total_number:
+        return issue.total_number
+    return issue.year * 100 + (issue.number - 1) * 2 + (1 if issue.edition_code == "b" else 0) + 1
 
 
 # --- pure-ish helpers (bytes in, bytes out) ----------------------------------------------------
@@ -114,54 +139,79 @@ def place_audio(issue: Issue, article: Article, audio: dict[str, Any] | None, ou
 
 
 class _SiteWriter:
-    """Writes files atomically, skipping those whose bytes are already in place, and remembers
-    everything it wrote so stale files can be removed afterwards."""
+    """Writes the files of a site being staged, atomically, and keeps their manifest records
+    with the paths they will have once the stage is swapped in (``prefix``/…)."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, prefix: str):
         self.root = root
-        self.written: set[Path] = set()
+        self.prefix = prefix
 
     def write(self, path: Path, data: bytes) -> Path:
-        if not (path.is_file() and path.stat().st_size == len(data) and path.read_bytes() == data):
-            atomic_write_bytes(path, data)
-        self.written.add(path)
+        atomic_write_bytes(path, data)
         return path
 
     def link(self, source: Path, target: Path) -> Path:
         """Hard-link (falling back to a copy) so the site holds the same bytes as audio/."""
-        if not (target.is_file() and _same_content(source, target)):
-            with atomic_path(target) as tmp:
-                tmp.unlink()
-                try:
-                    os.link(source, tmp)
-                except OSError:  # another file system, or links not allowed
-                    shutil.copyfile(source, tmp)
-        self.written.add(target)
+        with atomic_path(target) as tmp:
+            tmp.unlink()
+            try:
+                os.link(source, tmp)
+            except OSError:  # another file system, or links not allowed
+                shutil.copyfile(source, tmp)
         return target
 
-    def remove_stale(self) -> list[Path]:
-        removed = []
-        if not self.root.is_dir():
-            return removed
-        for path in sorted(self.root.rglob("*"), reverse=True):
-            if path.is_file() or path.is_symlink():
-                if path not in self.written:
-                    path.unlink()
-                    removed.append(path)
-            elif path.is_dir() and not any(path.iterdir()):
-                path.rmdir()
-        return removed
+    def record(self, path: Path) -> dict[str, Any]:
+        rec = file_record(path, self.root)
+        return {**rec, "path": f"{self.prefix}/{rec['path']}"}
 
 
-def _same_content(a: Path, b: Path) -> bool:
+def _files(root: Path) -> set[str]:
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()} if root.is_dir() else set()
+
+
+def _alive(pid: int) -> bool:
     try:
-        if os.path.samefile(a, b):
-            return True
-        if a.stat().st_size != b.stat().st_size:
-            return False
-    except OSError:
+        os.kill(pid, 0)
+    except ProcessLookupError:
         return False
-    return _sha256(a.read_bytes()) == _sha256(b.read_bytes())
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_leftovers(parent: Path) -> None:
+    """Staging folders of builds that are gone (killed): never one of a running build."""
+    for prefix in (STAGING_PREFIX, RETIRED_PREFIX):
+        for path in parent.glob(prefix + "*"):
+            pid = path.name[len(prefix):].split("-")[0]
+            if pid.isdigit() and not _alive(int(pid)) and path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def swap_in(pairs: list[tuple[Path, Path]]) -> None:
+    """Put each complete stage folder in place of its final folder (renames within one
+    folder); if any rename fails, every final folder is put back as it was."""
+    moved: list[tuple[Path, Path | None, bool]] = []  # (final, retired, new one in place)
+    try:
+        for stage, final in pairs:
+            retired = final.with_name(f"{RETIRED_PREFIX}{os.getpid()}-{final.name}")
+            if final.exists():
+                os.replace(final, retired)
+                moved.append((final, retired, False))
+            else:
+                moved.append((final, None, False))
+            os.replace(stage, final)
+            moved[-1] = (moved[-1][0], moved[-1][1], True)
+    except OSError:
+        for final, retired, placed in reversed(moved):
+            if placed:
+                shutil.rmtree(final, ignore_errors=True)
+            if retired is not None:
+                os.replace(retired, final)
+        raise
+    for _, retired, _ in moved:
+        if retired is not None:
+            shutil.rmtree(retired, ignore_errors=True)
 
 
 def _sha256(data: bytes) -> str:
@@ -201,6 +251,8 @@ def issue_channel(issue: Issue) -> rss.Channel:
         language=issue.language,
         copyright=f"© {issue.year} {publisher}",
         image_url=issue.issue_url + ARTWORK_NAME,
+        owner_name=issue.magazine.owner_name or publisher,
+        owner_email=issue.magazine.owner_email,
     )
 
 
@@ -212,51 +264,135 @@ def episode(issue: Issue, article: Article, listen: pages.Listen) -> rss.Episode
         title=article.title, url=url, description=description, enclosure_url=url + listen.mp3,
         length=listen.size, duration=listen.duration, published=rss.episode_date(issue, article),
         number=article.number, author=article.author or issue.magazine.title,
+        season=issue_season(issue), season_name=pages.issue_label(issue),
+        transcript_url=url + listen.vtt if listen.vtt else None,
     )
 
 
-def all_issues_feed(issue: Issue, out_dir: Path, own: dict[str, Any]) -> tuple[bytes, list[str]]:
-    """The feed across every issue of this magazine built into the same output root.
+@dataclass(frozen=True)
+class _Sibling:
+    entry: mag.IssueEntry
+    feed: bytes
+    artwork_url: str | None
 
-    Other issues come from their ``manifest.json`` (their site record names their feed and its
-    sha256); this issue from ``own``, because its manifest is written only after this output
-    returns. A sibling whose feed is missing or does not match its record is left out until it
-    is rebuilt. Issues of another magazine or another base_url are not mixed in.
-    """
-    entries = [(own["date"], own["id"], own["feed"], own.get("artwork_url"))]
+
+def _issue_manifests(out_dir: Path):
+    """(path, data) of every other issue's manifest.json in the same output root."""
     for path in sorted(out_dir.parent.glob("*/manifest.json")):
         if path.parent.resolve() == out_dir.resolve():
             continue
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("format") != MANIFEST_FORMAT:
-                continue
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict) and data.get("format") == MANIFEST_FORMAT:
+            yield path, data
+
+
+def check(ctx: BuildContext) -> None:
+    """W001: another issue in this output root has a site for another magazine or base_url."""
+    issue = ctx.issue
+    if not issue.audio.base_url:
+        return
+    for path, data in _issue_manifests(ctx.out_dir):
+        info = data.get("issue") or {}
+        if NAME not in (data.get("outputs") or {}):
+            continue
+        if info.get("code") != issue.magazine.code or info.get("base_url") != issue.audio.base_url:
+            raise UserError(Problem(
+                "W001", path, None,
+                f"输出根目录 {ctx.out_dir.parent} 里已有 {info.get('id', path.parent.name)} 的网页，"
+                f"它属于刊物“{info.get('code')}”、网址 {info.get('base_url')}；"
+                f"本期是“{issue.magazine.code}”、网址 {issue.audio.base_url}。"
+                "一个根目录对应一个网站，两者的文件会落在同样的网址上，不能混在一起。",
+                f"用 --out 另选一个输出根目录构建本期；或把 {path.parent.name} 的 base_url 改成一致后重新构建它；"
+                f"或删掉不要的 {path.parent}。"))
+
+
+def _siblings(issue: Issue, out_dir: Path) -> list[_Sibling]:
+    """Other issues of this magazine and base_url built into the same root, from their
+    manifests. One whose feed is missing or does not match its record is left out until it
+    is rebuilt."""
+    found = []
+    for path, data in _issue_manifests(out_dir):
+        try:
             info = data["issue"]
             record = data["outputs"][NAME]
             if info.get("code") != issue.magazine.code or info.get("base_url") != issue.audio.base_url:
                 continue
             feed_data = (path.parent / record["feed"]["path"]).read_bytes()
+            if _sha256(feed_data) != record["feed"].get("sha256"):
+                continue
+            cover = record.get("cover") or {}
+            cover_path = str(cover.get("path", ""))
+            size = (int(cover["width"]), int(cover["height"])) if "width" in cover else None
+            urls = [str(info["url"])] + [str(a["site"]["url"]) for a in data.get("articles", [])
+                                         if isinstance(a, dict) and "site" in a]
+            site_path = str(info["url"])[len(issue.audio.base_url.rstrip("/")) + 1:]
+            entry = mag.IssueEntry(
+                id=str(info["id"]),
+                label=f"{info['year']}年第{info['number']}期（{info['edition']}）",
+                date=str(info["date"]), site_path=site_path,
+                articles=len(data.get("articles", [])),
+                narrated=int(record["feed"].get("episodes", 0)),
+                cover=cover_path[len(SITE_DIR) + 1:] if cover_path.startswith(SITE_DIR + "/") else None,
+                cover_size=size, page_urls=tuple(urls), total_number=info.get("total_number"))
         except (OSError, ValueError, KeyError, TypeError):
             continue
-        if _sha256(feed_data) != record["feed"].get("sha256"):
-            continue
-        entries.append((str(info.get("date", "")), str(info.get("id", path.parent.name)), feed_data,
-                        record.get("artwork", {}).get("url")))
-    entries.sort(key=lambda e: (e[0], e[1]), reverse=True)  # newest issue first
+        found.append(_Sibling(entry, feed_data, (record.get("artwork") or {}).get("url")))
+    return found
+
+
+def magazine_channel(issue: Issue, image_url: str | None) -> rss.Channel:
     publisher = issue.magazine.publisher or issue.magazine.title
     base = issue.audio.base_url.rstrip("/") + "/"
-    channel = rss.Channel(
+    return rss.Channel(
         title=f"{issue.magazine.title} · 有声文章",
         link=base,
-        self_url=base + ALL_ISSUES_FEED,
+        self_url=base + pages.FEED_NAME,
         description=f"《{issue.magazine.title}》各期文章的朗读，按期更新。",
         author=publisher,
         language=issue.language,
         copyright=f"© {publisher}",
-        image_url=next((e[3] for e in entries if e[3]), None),
+        image_url=image_url,
+        owner_name=issue.magazine.owner_name or publisher,
+        owner_email=issue.magazine.owner_email,
     )
-    items = [item for entry in entries for item in rss.feed_items(entry[2])]
-    return rss.feed_bytes(channel, items), [e[1] for e in entries]
+
+
+def _write_magazine(issue: Issue, own: _Sibling, siblings: list[_Sibling], stage: Path,
+                    writer: _SiteWriter) -> tuple[dict[str, Any], list[str]]:
+    """The magazine-level files into ``stage``; returns their record and the issue ids."""
+    everyone = sorted([own, *siblings], key=lambda s: (s.entry.date, s.entry.id), reverse=True)
+    base = issue.audio.base_url.rstrip("/")
+    info = mag.MagazineInfo(title=issue.magazine.title, base_url=base,
+                            publisher=issue.magazine.publisher, issn=issue.magazine.issn,
+                            cn=issue.magazine.cn, language=issue.language)
+    files: dict[str, Path] = {}
+    css = stylesheet("site.css")
+    files["stylesheet"] = writer.write(stage / pages.CSS_NAME, css)
+    image_url = next((s.artwork_url for s in everyone if s.artwork_url), None)
+    if issue.magazine.artwork is not None:
+        data = issue.magazine.artwork.read_bytes()
+        side = min(max(to_rgb(data).width, ARTWORK_SIZE), 3000)
+        files["artwork"] = writer.write(stage / ARTWORK_NAME, square_artwork(data, side))
+        image_url = f"{base}/{ARTWORK_NAME}"
+    entries = [s.entry for s in everyone]
+    items = [item for s in everyone for item in rss.feed_items(s.feed)]
+    files["feed"] = writer.write(stage / pages.FEED_NAME,
+                                 rss.feed_bytes(magazine_channel(issue, image_url), items))
+    files["index"] = writer.write(stage / mag.INDEX_NAME, mag.index_page(info, entries).encode("utf-8"))
+    files["not_found"] = writer.write(stage / mag.NOT_FOUND_NAME,
+                                      mag.not_found_page(info, css.decode("utf-8")).encode("utf-8"))
+    files["sitemap"] = writer.write(stage / mag.SITEMAP_NAME, mag.sitemap_xml(info, entries))
+    files["robots"] = writer.write(stage / mag.ROBOTS_NAME, mag.robots_txt(info))
+    record = {key: writer.record(path) for key, path in files.items()}
+    record["feed"]["url"] = f"{base}/{pages.FEED_NAME}"
+    record["feed"]["episodes"] = len(items)
+    record["index"]["url"] = f"{base}/"
+    record["url"] = f"{base}/"
+    record["issues"] = [e.id for e in entries]
+    return record, record["issues"]
 
 
 # --- the output --------------------------------------------------------------------------------
@@ -269,11 +405,65 @@ def build(ctx: BuildContext) -> OutputResult:
         result.failures.append("网页：issue.toml 的 [audio] 没有 base_url，无法生成带永久网址的网页；"
                                "请填写 base_url = \"https://…\" 后重新构建。")
         return result
+    check(ctx)
     ctx.progress("正在生成收听网页……")
     out_dir = ctx.out_dir
-    site = site_root(out_dir)
+    final_site, final_magazine = site_root(out_dir), magazine_root(out_dir)
+    remove_leftovers(out_dir)
+    remove_leftovers(final_magazine.parent)
+    stage = out_dir / f"{STAGING_PREFIX}{os.getpid()}"
+    magazine_stage = final_magazine.parent / f"{STAGING_PREFIX}{os.getpid()}-{MAGAZINE_DIR}"
+    def discard() -> None:
+        for folder in (stage, magazine_stage):
+            if folder.exists():
+                shutil.rmtree(folder, ignore_errors=True)
+
+    try:
+        for folder in (stage, magazine_stage):
+            shutil.rmtree(folder, ignore_errors=True)
+            folder.mkdir(parents=True)
+        built = _build_issue_site(ctx, result, stage)
+        magazine_record, issue_ids = _write_magazine(
+            issue, built, _siblings(issue, out_dir), magazine_stage,
+            _SiteWriter(magazine_stage, os.path.relpath(final_magazine, out_dir).replace(os.sep, "/")))
+        gone = _files(final_site) - _files(stage)
+    except BaseException:
+        discard()
+        raise
+
+    def commit(keep: bool) -> None:
+        """``keep``: both stages are complete and the manifest describing them is on disk under
+        its temporary name: swap the issue's site and the magazine files in (the build renames
+        the manifest next). Otherwise the manifest could not be written: throw them away."""
+        try:
+            if keep:
+                swap_in([(stage, final_site), (magazine_stage, final_magazine)])
+        finally:
+            discard()
+        if not keep:
+            return
+        old_feed = out_dir.parent / OLD_ALL_ISSUES_FEED
+        if old_feed.is_file():  # the layout before the magazine site: its feed is now site/feed.xml
+            old_feed.unlink()
+        if gone:
+            ctx.progress(f"网页：删除了 {len(gone)} 个本期已不再使用的旧文件")
+
+    result.commit = commit
+    result.record["magazine"] = magazine_record
+    result.summary.append(
+        f"杂志网站：{final_magazine}/（{len(issue_ids)} 期；播客 {magazine_record['feed']['episodes']} 集："
+        f"{final_magazine / pages.FEED_NAME}）")
+    return result
+
+
+def _build_issue_site(ctx: BuildContext, result: OutputResult, stage: Path) -> _Sibling:
+    """The issue's whole site into ``stage``; fills ``result``; returns its entry for the
+    magazine files."""
+    issue = ctx.issue
+    out_dir = ctx.out_dir
+    site = stage
     issue_dir = site / issue.site_path
-    writer = _SiteWriter(site)
+    writer = _SiteWriter(stage, SITE_DIR)
     records = {r.get("slug"): r for r in ctx.manifest.get("articles", []) if isinstance(r, dict)}
 
     css = writer.write(issue_dir / pages.CSS_NAME, stylesheet("site.css"))
@@ -302,18 +492,19 @@ def build(ctx: BuildContext) -> OutputResult:
         )
         page = writer.write(folder / "index.html", html.encode("utf-8"))
         record: dict[str, Any] = {
-            "page": file_record(page, out_dir),
+            "page": writer.record(page),
             "url": issue.article_url(article),
             "audio_status": placement.status,
         }
         if placement.listen:
             listen = placement.listen
-            record["audio"] = {**file_record(folder / listen.mp3, out_dir),
+            record["audio"] = {**writer.record(folder / listen.mp3),
                                "url": issue.article_url(article) + listen.mp3,
                                "duration": listen.duration,
                                "final": placement.status == "final"}
             if listen.vtt:
-                record["subtitles"] = file_record(folder / listen.vtt, out_dir)
+                record["subtitles"] = {**writer.record(folder / listen.vtt),
+                                       "url": issue.article_url(article) + listen.vtt}
             episodes.append(episode(issue, article, listen))
         result.articles[article.slug] = record
 
@@ -322,38 +513,28 @@ def build(ctx: BuildContext) -> OutputResult:
                               pages.issue_page(issue, listens, tuple(cover_size)).encode("utf-8"))
     feed_data = rss.feed_bytes(issue_channel(issue), [rss.episode_item(e) for e in episodes])
     feed = writer.write(issue_dir / pages.FEED_NAME, feed_data)
-    removed = writer.remove_stale()
-    if removed:
-        ctx.progress(f"网页：删除了 {len(removed)} 个本期已不再使用的旧文件")
 
     artwork_url = issue.issue_url + ARTWORK_NAME
-    all_data, issue_ids = all_issues_feed(issue, out_dir, {
-        "date": issue.date.isoformat(), "id": issue.id, "feed": feed_data, "artwork_url": artwork_url})
-    all_path = out_dir.parent / ALL_ISSUES_FEED
-    atomic_write_bytes(all_path, all_data)
-
     page_sizes = [r["page"]["size"] for r in result.articles.values()]
     preview = [slug for slug, p in placements.items() if p.status == "preview"]
+    cover_record = {**writer.record(cover), "width": cover_size[0], "height": cover_size[1]}
     result.record = {
         "root": SITE_DIR,
         "url": issue.issue_url,
-        "index": {**file_record(index_page, out_dir), "url": issue.issue_url},
-        "feed": {**file_record(feed, out_dir), "url": issue.issue_url + pages.FEED_NAME,
+        "index": {**writer.record(index_page), "url": issue.issue_url},
+        "feed": {**writer.record(feed), "url": issue.issue_url + pages.FEED_NAME,
                  "episodes": len(episodes)},
-        "stylesheet": file_record(css, out_dir),
-        "cover": file_record(cover, out_dir),
-        "artwork": {**file_record(artwork, out_dir), "url": artwork_url},
-        "all_issues_feed": {"path": os.path.relpath(all_path, out_dir).replace(os.sep, "/"),
-                            "size": len(all_data), "sha256": _sha256(all_data),
-                            "url": issue.audio.base_url.rstrip("/") + "/" + ALL_ISSUES_FEED,
-                            "issues": issue_ids},
+        "stylesheet": writer.record(css),
+        "cover": cover_record,
+        "artwork": {**writer.record(artwork), "url": artwork_url},
         "pages": len(page_sizes) + 1,
         "largest_page": max(page_sizes + [index_page.stat().st_size]),
         "preview_audio": preview,
     }
+    final_index = site_root(out_dir) / issue.site_path / "index.html"
     result.summary.append(
-        f"网页：{index_page}（{len(page_sizes)} 篇文章页，最大 {result.record['largest_page'] / 1024:.0f} KB；"
-        f"播客 {len(episodes)} 集：{feed}）"
+        f"网页：{final_index}（{len(page_sizes)} 篇文章页，最大 {result.record['largest_page'] / 1024:.0f} KB；"
+        f"播客 {len(episodes)} 集：{final_index.with_name(pages.FEED_NAME)}）"
     )
     waiting = [slug for slug, p in placements.items() if p.status == "not-built"]
     if waiting:
@@ -362,4 +543,10 @@ def build(ctx: BuildContext) -> OutputResult:
     if preview:
         result.summary.append(f"注意：网页中有 {len(preview)} 篇音频是离线引擎的试听版，"
                               f"正式上线前请用 --tts edge 重新生成音频和网页。")
-    return result
+    entry = mag.IssueEntry(
+        id=issue.id, label=pages.issue_label(issue), date=issue.date.isoformat(),
+        site_path=issue.site_path, articles=len(issue.articles), narrated=len(episodes),
+        cover=issue.site_path + pages.COVER_NAME, cover_size=(cover_size[0], cover_size[1]),
+        page_urls=(issue.issue_url, *(issue.article_url(a) for a in issue.articles)),
+        total_number=issue.total_number)
+    return _Sibling(entry, feed_data, artwork_url)

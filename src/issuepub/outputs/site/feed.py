@@ -1,12 +1,17 @@
 """Podcast RSS 2.0 feeds with iTunes tags, built with lxml (so the XML is always well formed).
 
-One feed per issue (``<site_path>feed.xml``), and one across the issues built into the same
-output root, made by concatenating the issue feeds' items newest issue first.
+One feed per issue (``<site_path>feed.xml``), and the magazine's feed across the issues built
+into the same output root, made by concatenating the issue feeds' items newest issue first.
+Besides Apple's tags, the Podcast Index namespace: ``podcast:guid`` (the UUIDv5 of the feed URL
+that the namespace specifies), ``podcast:locked``, and per episode ``podcast:season`` /
+``podcast:episode`` (one season per issue, so episode numbers never repeat within a season)
+and ``podcast:transcript`` for the WebVTT subtitles.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
+import uuid
 from dataclasses import dataclass
 from email.utils import format_datetime, parsedate_to_datetime
 from html import escape
@@ -18,7 +23,10 @@ from ...model import Article, Issue
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 ATOM = "http://www.w3.org/2005/Atom"
-NSMAP = {"itunes": ITUNES, "atom": ATOM}
+PODCAST = "https://podcastindex.org/namespace/1.0"
+NSMAP = {"itunes": ITUNES, "atom": ATOM, "podcast": PODCAST}
+# The namespace's UUIDv5 namespace for podcast:guid (Podcast Index namespace, "guid").
+PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 BEIJING = _dt.timezone(_dt.timedelta(hours=8))
 
 
@@ -32,6 +40,8 @@ class Channel:
     language: str
     copyright: str = ""
     image_url: str | None = None  # square artwork (iTunes wants 1400-3000 px)
+    owner_name: str = ""  # itunes:owner: whom directories contact about the feed
+    owner_email: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,9 @@ class Episode:
     published: _dt.datetime
     number: int
     author: str
+    season: int = 0  # the issue's season number (podcast:season, itunes:season); 0: none
+    season_name: str = ""  # 2025年第3期（上半月）
+    transcript_url: str | None = None  # the WebVTT subtitles
 
 
 def episode_date(issue: Issue, article: Article) -> _dt.datetime:
@@ -56,6 +69,12 @@ def episode_date(issue: Issue, article: Article) -> _dt.datetime:
     """
     start = _dt.datetime.combine(issue.date, _dt.time(8, 0), tzinfo=BEIJING)
     return start - _dt.timedelta(minutes=article.number - 1)
+
+
+def podcast_guid(feed_url: str) -> str:
+    """podcast:guid: UUIDv5 of the feed URL without its scheme and trailing slashes."""
+    bare = feed_url.split("://", 1)[-1].rstrip("/")
+    return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
 
 
 def rss_language(language: str) -> str:
@@ -82,8 +101,18 @@ def episode_item(episode: Episode) -> etree._Element:
     _sub(item, f"{{{ITUNES}}}author", episode.author)
     _sub(item, f"{{{ITUNES}}}duration", str(max(1, int(round(episode.duration)))))
     _sub(item, f"{{{ITUNES}}}episode", str(episode.number))
+    if episode.season:
+        _sub(item, f"{{{ITUNES}}}season", str(episode.season))
     _sub(item, f"{{{ITUNES}}}episodeType", "full")
     _sub(item, f"{{{ITUNES}}}explicit", "false")
+    if episode.season:
+        season = _sub(item, f"{{{PODCAST}}}season", str(episode.season))
+        if episode.season_name:
+            season.set("name", episode.season_name)
+    _sub(item, f"{{{PODCAST}}}episode", str(episode.number))
+    if episode.transcript_url:
+        _sub(item, f"{{{PODCAST}}}transcript", url=episode.transcript_url, type="text/vtt",
+             rel="captions")
     return item
 
 
@@ -105,10 +134,20 @@ def feed_bytes(channel: Channel, items: Iterable[etree._Element]) -> bytes:
         _sub(image, "link", channel.link)
         _sub(ch, f"{{{ITUNES}}}image", href=channel.image_url)
     _sub(ch, f"{{{ITUNES}}}author", channel.author)
+    if channel.owner_email:
+        owner = _sub(ch, f"{{{ITUNES}}}owner")
+        _sub(owner, f"{{{ITUNES}}}name", channel.owner_name or channel.author)
+        _sub(owner, f"{{{ITUNES}}}email", channel.owner_email)
     _sub(ch, f"{{{ITUNES}}}summary", channel.description)
     _sub(ch, f"{{{ITUNES}}}type", "episodic")
     _sub(ch, f"{{{ITUNES}}}explicit", "false")
     etree.SubElement(ch, f"{{{ITUNES}}}category", text="Government")
+    _sub(ch, f"{{{PODCAST}}}guid", podcast_guid(channel.self_url))
+    # Locked (no other host may import the feed) once an owner e-mail can confirm a move.
+    if channel.owner_email:
+        _sub(ch, f"{{{PODCAST}}}locked", "yes", owner=channel.owner_email)
+    else:
+        _sub(ch, f"{{{PODCAST}}}locked", "no")
     items = list(items)
     if items:
         # The newest item's date: the feed changes only when its content does (no build time).

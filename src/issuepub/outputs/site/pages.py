@@ -15,7 +15,7 @@ from html import escape
 from ...model import Article, Column, Issue
 
 CSS_NAME = "site.css"  # in the issue folder: an issue's pages never depend on another issue's
-FEED_NAME = "feed.xml"
+FEED_NAME = "feed.xml"  # the issue's feed in its folder; the magazine's at the root of base_url
 COVER_NAME = "cover.jpg"
 
 NOTE_NOT_NARRATED = "本文不提供朗读音频，欢迎阅读全文。"
@@ -99,6 +99,17 @@ def article_file_base(issue: Issue, article: Article) -> str:
     return f"{issue.id}-{article.number:02d}"
 
 
+def magazine_home(issue: Issue, depth: int = 0) -> str:
+    """Relative link to the magazine's root (base_url/) from the issue page (depth 0) or an
+    article page (depth 1): relative, so the site works under any prefix."""
+    return "../" * (issue.site_path.count("/") + depth)
+
+
+def magazine_feed(issue: Issue, depth: int = 0) -> str:
+    """Relative link to the magazine's podcast feed: what every subscribe link names."""
+    return magazine_home(issue, depth) + FEED_NAME
+
+
 def _head(*, title: str, description: str, url: str, css: str, feed: str, og_type: str,
           site_name: str, image: str | None, audio: str | None, lang: str) -> list[str]:
     e = escape
@@ -145,11 +156,12 @@ def _masthead(issue: Issue, home: str) -> str:
     )
 
 
-def _footer(issue: Issue, *, home: str | None) -> str:
+def _footer(issue: Issue, *, home: str | None, depth: int) -> str:
     m = issue.magazine
-    lines = []
-    if home:
-        lines.append(f'<p><a href="{escape(home)}">本期目录</a> · <a href="{escape(home)}{FEED_NAME}">播客订阅（RSS）</a></p>')
+    links = [f'<a href="{escape(home)}">本期目录</a>'] if home else []
+    links += [f'<a href="{escape(magazine_home(issue, depth))}">全部期刊</a>',
+              f'<a href="{escape(magazine_feed(issue, depth))}">播客订阅（RSS）</a>']
+    lines = ['<p class="links">' + " · ".join(links) + "</p>"]
     number = f"{issue.magazine.title} {issue_label(issue)}"
     if issue.total_number:
         number += f" 总第{issue.total_number}期"
@@ -199,7 +211,7 @@ def _player(article: Article, listen: Listen, audio_url: str) -> list[str]:
         f'aria-label="{e("收听《" + article.title + "》，时长" + length)}">{track}'
         f'<a href="{mp3}">下载音频</a></audio>',
         f'<p>时长 <time datetime="{iso_duration(listen.duration)}">{length}</time>'
-        f' · <a href="{mp3}" download>下载 MP3（{format_size(listen.size)}）</a></p>',
+        f' · <a class="download" href="{mp3}" download>下载 MP3（{format_size(listen.size)}）</a></p>',
         '<p id="cue" class="cue" aria-hidden="true"></p>' if listen.vtt else "",
         "</section>",
     ]
@@ -214,7 +226,7 @@ def article_page(issue: Issue, column: Column, article: Article, *, listen: List
     audio_url = url + listen.mp3 if listen else None
     head = _head(
         title=f"{article.title} - {issue.magazine.title}",
-        description=summary(article), url=url, css=f"../{CSS_NAME}", feed=f"../{FEED_NAME}",
+        description=summary(article), url=url, css=f"../{CSS_NAME}", feed=magazine_feed(issue, 1),
         og_type="article", site_name=issue.magazine.title,
         image=issue.issue_url + COVER_NAME, audio=audio_url,
         lang=issue.language,
@@ -249,7 +261,7 @@ def article_page(issue: Issue, column: Column, article: Article, *, listen: List
     links.append('<a class="up" href="../"><b>本期目录</b>' + e(issue_label(issue)) + "</a>")
     body.append('<nav class="pager" aria-label="文章导航">' + "".join(links) + "</nav>")
     body.append("</main>")
-    body.append(_footer(issue, home="../"))
+    body.append(_footer(issue, home="../", depth=1))
     if listen and listen.vtt:
         body.append(f"<script>{CUE_SCRIPT}</script>")
     body += ["</body>", "</html>", ""]
@@ -264,7 +276,7 @@ def issue_page(issue: Issue, listens: dict[str, Listen | None], cover_size: tupl
     description = f"{issue.title}：{len(issue.articles)} 篇文章，扫码或点选收听。"
     head = _head(
         title=issue.title, description=description, url=issue.issue_url, css=CSS_NAME,
-        feed=FEED_NAME, og_type="website", site_name=issue.magazine.title,
+        feed=magazine_feed(issue), og_type="website", site_name=issue.magazine.title,
         image=issue.issue_url + COVER_NAME, audio=None, lang=issue.language,
     )
     body = ["<body>", _masthead(issue, "./"), '<main id="main">', '<div class="issue-head">']
@@ -278,7 +290,8 @@ def issue_page(issue: Issue, listens: dict[str, Listen | None], cover_size: tupl
         # The edition in its own nowrap span: a narrow screen breaks before it, not inside it.
         f'<h1>{issue.year}年第{issue.number}期<span class="nowrap">（{e(issue.edition)}）</span></h1>',
         *(f"<p>{e(fact)}</p>" for fact in facts),
-        f'<p><a href="{FEED_NAME}">播客订阅（RSS）</a></p>',
+        f'<p class="subscribe"><a href="{escape(magazine_feed(issue))}">播客订阅（RSS）</a>'
+        f'<a href="{FEED_NAME}">只订阅本期</a></p>',
         "</div>",
         "</div>",
         '<nav class="toc" aria-label="本期目录">',
@@ -300,5 +313,5 @@ def issue_page(issue: Issue, listens: dict[str, Listen | None], cover_size: tupl
             body.append(f'<li><a href="{article.number:02d}/"><span>{e(article.title)}</span>{dur}</a></li>')
         body.append("</ol>")
         body.append("</section>")
-    body += ["</nav>", "</main>", _footer(issue, home=None), "</body>", "</html>", ""]
+    body += ["</nav>", "</main>", _footer(issue, home=None, depth=0), "</body>", "</html>", ""]
     return "\n".join(head + body)

@@ -1,7 +1,5 @@
 """Fixtures for the listener-page tests: a tiny issue from the model's dataclasses, narration
 files made with ffmpeg, and a build of the site output the way ``issuepub.build`` runs it.
-
-Kept apart from ``tests/support/`` (the narration tests' helpers).
 """
 
 from __future__ import annotations
@@ -13,7 +11,7 @@ from typing import Any
 
 from support.media import make_mp3, mp3_seconds
 
-from issuepub.build import base_manifest, dump_manifest, merge_result
+from issuepub.build import base_manifest, merge_result, write_manifest
 from issuepub.fsutil import file_record
 from issuepub.model import Article, AudioSettings, Block, Column, Issue, Magazine
 from issuepub.outputs import site
@@ -125,7 +123,7 @@ def build_site(issue: Issue, out_root: Path, audio: dict[str, dict[str, Any]] | 
                        progress=progress)
     result = site.build(ctx)
     merge_result(manifest, site.NAME, result)
-    manifest_path(out_dir).write_text(dump_manifest(manifest), encoding="utf-8")
+    write_manifest(manifest_path(out_dir), manifest, result.commit)  # as the build does
     return result, manifest, out_dir
 
 

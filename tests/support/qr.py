@@ -9,7 +9,8 @@ from issuepub.model import (Article, AudioSettings, Block, Column, Issue, Magazi
                             QrSettings)
 from issuepub.outputs.base import BuildContext, BuildOptions, OutputResult
 
-BASE_URL = "https://ting.example.cn/tjzbsh"
+# A real-looking address (never contacted): a placeholder would make every code a draft.
+BASE_URL = "https://audio.tjzbsh.cn/tjzbsh"
 
 # (column, slug, title, page, print_qr, narrate), in reading order.
 ARTICLES = (

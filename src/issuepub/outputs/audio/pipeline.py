@@ -20,7 +20,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ...fsutil import atomic_path, atomic_write_text, file_record, sha256_file
+from ...fsutil import (atomic_path, atomic_write_text, file_record, remove_stale_parts, sha256_file,
+                       temp_path_for)
 from ...model import Article, Issue
 from ..base import BuildContext, OutputResult
 from . import engines
@@ -200,7 +201,7 @@ def assemble_article(ctx: BuildContext, plan: ArticlePlan, engine: Engine,
     audio_dir = ctx.out_dir / "audio"
     audio_dir.mkdir(parents=True, exist_ok=True)
     mp3 = audio_dir / f"{plan.stem}.mp3"
-    raw = audio_dir / f".{plan.stem}.pcm.part"
+    raw = temp_path_for(audio_dir / f"{plan.stem}.pcm")  # unique to this process
 
     def load(key: str) -> Synthesis:
         synthesis = cache.get(key)
@@ -277,8 +278,9 @@ async def run(ctx: BuildContext) -> OutputResult:
     cache = ChunkCache(cache_dir)
     audio_dir = ctx.out_dir / "audio"
     # Temporary cache files a killed build left behind (the audio folder's are cleaned at the end).
-    for stray in cache_dir.glob("*/.*.part"):
-        stray.unlink(missing_ok=True)
+    # The cache is shared by every issue built into this root: only dead writers' files go.
+    for shard in (cache_dir.iterdir() if cache_dir.is_dir() else ()):
+        remove_stale_parts(shard, locked=False, recursive=False)
 
     previous = {rec.get("slug"): rec.get("audio") for rec in ctx.manifest.get("articles", [])}
     narrated = [a for a in issue.articles if a.narrate]

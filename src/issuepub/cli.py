@@ -53,6 +53,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="为每篇朗读的文章都生成二维码（默认只为 print_qr: yes 的文章）")
     b.add_argument("--qr-ec", choices=("M", "Q"), help="二维码纠错等级，覆盖 issue.toml 的设置")
     b.add_argument("--edge-endpoint", metavar="URL", help=argparse.SUPPRESS)  # tests: local stand-in
+    b.add_argument("--lock-wait", type=float, default=None, help=argparse.SUPPRESS)  # tests: seconds
 
     o = sub.add_parser("outline", help="按阅读顺序列出全部文章")
     o.add_argument("issue_dir", type=Path, metavar="期刊文件夹")
@@ -124,8 +125,9 @@ def cmd_build(args) -> int:
                            qr_all=args.qr_all, qr_error_correction=args.qr_ec,
                            edge_endpoint=args.edge_endpoint)
     started = time.monotonic()
+    wait = {} if args.lock_wait is None else {"lock_wait": args.lock_wait}
     report = run_build(args.issue_dir, args.out, only=_split_only(args.only), options=options,
-                       progress=lambda m: _say(f"· {m}"))
+                       progress=lambda m: _say(f"· {m}"), **wait)
     elapsed = time.monotonic() - started
     print(f"\n完成《{report.issue.title}》（{elapsed:.1f} 秒），成品在 {report.out_dir}/：")
     for line in report.summary:

@@ -308,7 +308,7 @@ def import_markdown_article(source: Path, into: Path, *, column: str, after: str
                 # A picture next to the Markdown file is copied into the pictures/.
                 picture = source.parent / image
                 block = article.blocks[block_index]
-                if is_regular_file(picture) and contained(source.parent, image) is None:
+                if contained(source.parent, image) is None:
                     # Only pictures of the article's own folder: never /etc/passwd or ../../x.
                     raise UserError(outside(source, block.line, image, "图片"))
                 if not is_regular_file(picture):

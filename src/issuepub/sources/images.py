@@ -57,5 +57,5 @@ def verify_image(path: Path, *, formats: dict[str, str] = EPUB_FORMATS,
     except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as exc:
         if isinstance(exc, OSError) and getattr(exc, "errno", None) is not None:
             raise  # the file could not be read: the machine's fault, reported as such
-        raise ImageProblem(f"图片已损坏或不完整（{exc}）") from None
+        raise ImageProblem("图片已损坏或不完整（文件被截断，或数据有误）") from None
     return ImageInfo(kind, formats[kind], width, height)

@@ -7,6 +7,7 @@ file, line and fix. ``load_issue`` raises ``UserError`` when any of them is an e
 from __future__ import annotations
 
 import datetime as dt
+import os
 import difflib
 import re
 import tomllib
@@ -132,8 +133,9 @@ def contained(root: Path, rel: str) -> Path | None:
     try:
         real_root = root.resolve()
         target = (root / rel).resolve()
-    except (OSError, RuntimeError):  # a symlink loop
-        return None
+    except (OSError, RuntimeError):  # a symlink loop: judged by the name; it reads as missing
+        real_root = root.absolute()
+        target = Path(os.path.normpath(root.absolute() / rel))
     return target if target.is_relative_to(real_root) and target != real_root else None
 
 
@@ -141,6 +143,14 @@ def outside(path: Path | str, line: int | None, rel: str, what: str) -> Problem:
     return Problem("S036", path, line,
                    f"{what}“{rel}”不在期刊文件夹里（绝对路径、../ 或指向文件夹外的符号链接）。",
                    "把文件复制到期刊文件夹里，写相对于期刊文件夹的路径，例如 pictures/p11.jpg。")
+
+
+def safe_resolve(path: Path) -> Path:
+    """Path.resolve that does not raise on a symlink loop (the loop is reported as missing)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
 
 
 def is_regular_file(path: Path) -> bool:
@@ -243,9 +253,9 @@ def check_issue(root: Path) -> tuple[Issue | None, list[Problem]]:
         m = re.search(r"line (\d+)", str(exc))
         line = int(m.group(1)) if m else None
         if "date" in str(exc).lower():
-            return None, [Problem("S015", toml_path, line, f"日期不存在或格式不对（{exc}）。",
+            return None, problems + [Problem("S015", toml_path, line, f"日期不存在或格式不对（{exc}）。",
                                   "日期写成 YYYY-MM-DD，并确认这一天存在，例如 2024-11-15。")]
-        return None, [Problem("S002", toml_path, line, f"issue.toml 的 TOML 语法错误：{exc}",
+        return None, problems + [Problem("S002", toml_path, line, f"issue.toml 的 TOML 语法错误：{exc}",
                               "对照 README 的示例修正这一行（常见原因：文字没加引号、括号不配对）。")]
     where = _TomlLines(text.split("\n"))
     _check_toml_strings(data, where, toml_path, problems)
@@ -324,7 +334,7 @@ def check_issue(root: Path) -> tuple[Issue | None, list[Problem]]:
     cover = iss.get("cover")
     if isinstance(cover, str) and cover:
         cover_path = (root / cover)
-        if is_regular_file(cover_path) and contained(root, cover) is None:
+        if contained(root, cover) is None:
             problems.append(outside(toml_path, where.key("issue", "cover"), cover, "封面"))
             cover_path = None
         elif not is_regular_file(cover_path):
@@ -484,7 +494,7 @@ def _check_columns(root: Path, columns: Any, toml_path: Path, where: _TomlLines,
                 if not isinstance(rel, str):
                     continue
                 path = (root / rel)
-                key = path.resolve()
+                key = safe_resolve(path)
                 if key in seen_files:
                     problems.append(Problem(
                         "S009", toml_path, line,
@@ -492,7 +502,7 @@ def _check_columns(root: Path, columns: Any, toml_path: Path, where: _TomlLines,
                         "一篇文章只能属于一个栏目，删去多余的一处。"))
                     continue
                 seen_files[key] = line or 0
-                if is_regular_file(path) and contained(root, rel) is None:
+                if contained(root, rel) is None:
                     problems.append(outside(toml_path, line, rel, f"栏目“{name}”列出的文章文件"))
                     continue
                 if not is_regular_file(path):
@@ -506,7 +516,7 @@ def _check_columns(root: Path, columns: Any, toml_path: Path, where: _TomlLines,
     for md in sorted(root.rglob("*.md")):
         if md.name.lower() in NOT_ARTICLES or any(p.startswith(".") for p in md.relative_to(root).parts):
             continue
-        if md.resolve() not in seen_files:
+        if safe_resolve(md) not in seen_files:
             problems.append(Problem(
                 "S008", md, None, "这篇文章文件没有列入任何栏目，不会出现在刊物里。",
                 "把它加到 issue.toml 某个栏目的 articles 里；不要的文章请移出期刊文件夹。"))
@@ -589,12 +599,12 @@ def _check_picture(root: Path, article: Path, line: int, rel: str,
                    checked: dict[Path, list[Problem]]) -> list[Problem]:
     """A picture named by an article: inside the folder, present, and an image the EPUB carries."""
     path = root / rel
-    if is_regular_file(path) and contained(root, rel) is None:
+    if contained(root, rel) is None:
         return [outside(article, line, rel, "图片")]
     if not is_regular_file(path):
         return [Problem("S029", article, line, f"找不到图片“{rel}”。",
                         "把图片放进期刊文件夹，或只写说明：![说明]。")]
-    real = path.resolve()
+    real = safe_resolve(path)
     if real not in checked:
         try:
             verify_image(path)

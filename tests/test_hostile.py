@@ -419,3 +419,22 @@ def test_canary_is_really_searched(ws: Workspace):
     ws.edit("articles/01-juanshou.md", "title: 春风化雨 久久为功", f"title: {CANARY}")
     assert run_cli("build", ws.issue, "--out", ws.out, "--only", "epub").code == 0
     assert any(name.endswith(".epub") or "!" in name for name in leaks(ws.out))
+
+
+def test_unreadable_source_is_an_environment_fault(ws: Workspace, monkeypatch):
+    """Permission bits do not stop root, so the refusal is made at the OS boundary."""
+    denied = ws.article("03-louzhang.md")
+    real_read = Path.read_bytes
+
+    def read_bytes(self):
+        if self == denied:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_read(self)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    before = snapshot(ws.out)
+    for command in (["check", ws.issue], ["build", ws.issue, "--out", ws.out, *ONLY]):
+        result = run_cli(*command)
+        assert result.code == 3 and "[E005]" in result.text and "Traceback" not in result.text
+        assert "03-louzhang.md" in result.text
+    assert snapshot(ws.out) == before

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ...diagnostics import environment_problem
 from ...fsutil import (atomic_path, atomic_write_text, file_record, remove_stale_parts, sha256_file,
                        temp_path_for)
 from ...model import Article, Issue
@@ -321,6 +322,9 @@ async def run(ctx: BuildContext) -> OutputResult:
             stats.failed += 1
             reason = error if isinstance(error, (EngineError, AudioError)) else \
                 f"{type(error).__name__}: {error}"
+            if isinstance(error, OSError) and error.errno is not None:  # full disk, permissions
+                fault = environment_problem(error)
+                reason = f"[{fault.code}] {fault.message}（{fault.file}）{fault.fix}"
             result.failures.append(_failure(article, reason))
 
     await engine.start(jobs)

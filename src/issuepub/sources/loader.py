@@ -7,8 +7,9 @@ file, line and fix. ``load_issue`` raises ``UserError`` when any of them is an e
 from __future__ import annotations
 
 import datetime as dt
-import os
 import difflib
+import itertools
+import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -106,14 +107,14 @@ def read_text(path: Path, problems: list[Problem]) -> str | None:
         ))
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    for m in list(FORBIDDEN_CHARS.finditer(text))[:_FORBIDDEN_SHOWN]:
+    for m in itertools.islice(FORBIDDEN_CHARS.finditer(text), _FORBIDDEN_SHOWN):
         problems.append(forbidden_char(path, text.count("\n", 0, m.start()) + 1, m.group()))
     return text
 
 
 def forbidden_char(path: Path, line: int | None, char: str) -> Problem:
     return Problem("S037", path, line,
-                   f"含有不可见的控制字符 U+{ord(char):04X}，电子书和网页不能容纳它。",
+                   f"含有 XML 不允许的字符 U+{ord(char):04X}（不可见的控制字符或非字符），电子书和网页不能容纳它。",
                    "删去这个字符（常见于从别处复制来的文字；编辑器里可能看不见，可重新输入这一行）。")
 
 

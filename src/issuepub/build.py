@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import Any, Callable
 
 from . import __version__
-from .fsutil import atomic_path, atomic_write_text
+from .diagnostics import EnvironmentFault, Problem
+from .fsutil import (LOCK_NAME, OutputBusy, atomic_path, atomic_write_text, exclusive_lock,
+                     remove_stale_parts)
 from .model import Issue
 from .outline import article_record, issue_record
 from .outputs.base import BuildContext, BuildOptions, OutputResult
@@ -25,6 +27,7 @@ OUTPUT_ORDER = ("audio", "epub", "qr", "site")
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "issuepub-manifest"
 MANIFEST_VERSION = 1
+LOCK_WAIT_SECONDS = 5.0  # a second build of the same folder waits this long, then refuses
 
 
 @dataclass
@@ -89,12 +92,34 @@ def selected_outputs(only: list[str] | None, options: BuildOptions) -> list[str]
 
 def run_build(issue_dir: Path, out_root: Path, *, only: list[str] | None = None,
               options: BuildOptions | None = None,
-              progress: Callable[[str], None] = lambda message: None) -> BuildReport:
+              progress: Callable[[str], None] = lambda message: None,
+              lock_wait: float = LOCK_WAIT_SECONDS) -> BuildReport:
     options = options or BuildOptions()
     issue = load_issue(Path(issue_dir))
     out_dir = Path(out_root) / issue.id
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        if exc.filename is None:
+            exc.filename = str(out_dir)
+        raise
+    # One build per output folder: held until every output and the manifest are written.
+    try:
+        with exclusive_lock(out_dir / LOCK_NAME, lock_wait):
+            # Under the lock, every temporary file here is a killed build's leftover.
+            remove_stale_parts(out_dir, locked=True)
+            return _run_locked(issue, out_dir, only, options, progress)
+    except OutputBusy as busy:
+        raise EnvironmentFault(Problem(
+            "E001", busy.lock_path.parent, None,
+            f"另一个构建正在写这个输出文件夹（等了 {lock_wait:g} 秒仍未结束）。",
+            "等那个构建结束后再运行；或用 --out 指定另一个输出根目录。")) from None
+
+
+def _run_locked(issue: Issue, out_dir: Path, only: list[str] | None, options: BuildOptions,
+                progress: Callable[[str], None]) -> BuildReport:
     manifest_path = out_dir / MANIFEST_NAME
+    check_output_paths(out_dir, issue.id)
     manifest = base_manifest(issue, read_previous_manifest(manifest_path))
     outputs = selected_outputs(only, options)
     report = BuildReport(issue, out_dir, manifest_path, outputs)
@@ -134,6 +159,55 @@ def write_manifest(path: Path, manifest: dict[str, Any],
             commit(False)
             raise
         commit(True)
+# What one synthesis job may take: an offline worker process peaks near 90 MB (bench_audio);
+# edge's service throttles a client beyond a few connections.
+_JOB_MEMORY = {"offline": 100 << 20, "edge": 20 << 20}
+_ENGINE_MAX_JOBS = {"edge": 8}
+
+
+def _available_memory() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def capped_jobs(requested: int, tts: str) -> tuple[int, str | None]:
+    """``--jobs`` held to what the cores, the memory and the engine can take, and why."""
+    cores = os.cpu_count() or 1
+    limits = []
+    if tts == "offline":
+        limits.append((2 * cores, f"本机 {cores} 个处理器核心能同时运行的离线合成进程数"))
+    memory = _available_memory()
+    if memory is not None:
+        limits.append((max(1, memory // _JOB_MEMORY.get(tts, 100 << 20)),
+                       f"本机可用内存（约 {memory >> 20} MB）"))
+    if tts in _ENGINE_MAX_JOBS:
+        limits.append((_ENGINE_MAX_JOBS[tts], f"{tts} 服务允许的同时连接数"))
+    cap, reason = min(limits, default=(requested, None), key=lambda lr: lr[0])
+    return (cap, reason) if requested > cap else (requested, None)
+
+
+def check_output_paths(out_dir: Path, issue_id: str) -> None:
+    """Paths the outputs write must be of the right kind, found before any long work."""
+    wrong: list[Problem] = []
+    files = (MANIFEST_NAME, f"{issue_id}.epub", f"{issue_id}-read-aloud.epub", "qr-proof.pdf")
+    for name in files:
+        path = out_dir / name
+        if path.exists() and not path.is_file():
+            wrong.append(Problem("E003", path, None, "这里应是一个文件，却是一个文件夹或其他特殊文件。",
+                                 "把它移走或改名，再构建一次。"))
+    for name in ("audio", "qr", "site"):
+        path = out_dir / name
+        if path.exists() and not path.is_dir():
+            wrong.append(Problem("E003", path, None, "这里应是一个文件夹，却是一个文件。",
+                                 "把这个文件移走或改名，再构建一次。"))
+    if wrong:
+        raise EnvironmentFault(wrong)
 
 
 def dump_manifest(manifest: dict[str, Any]) -> str:

@@ -1,7 +1,9 @@
 """Command line: thin wrappers over sources, build, outline and the importer.
 
 Exit codes: 0 done, 1 some articles failed (the rest was built), 2 a mistake in the input
-(message names file, line and fix; ``--debug`` shows the traceback).
+(message names file, line and fix; ``--debug`` shows the traceback), 3 a fault of the machine
+(permissions, read-only or full disk, a path of the wrong kind, the output folder held by
+another build; message names the path and what to do).
 """
 
 from __future__ import annotations
@@ -13,9 +15,9 @@ import time
 from pathlib import Path
 
 from . import __version__
-from .diagnostics import Problem, UserError
+from .diagnostics import EnvironmentFault, Problem, UserError, environment_problem
 
-EXIT_OK, EXIT_FAILURES, EXIT_USER = 0, 1, 2
+EXIT_OK, EXIT_FAILURES, EXIT_USER, EXIT_ENVIRONMENT = 0, 1, 2, 3
 DEFAULT_OUT = Path("build")
 
 
@@ -58,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("--edge-endpoint", metavar="URL", help=argparse.SUPPRESS)  # tests: local stand-in
     b.add_argument("--draft", action="store_true",
                    help="网址未定时出样张：允许占位网址，二维码和校样标明“样张 — 网址未定，不可付印”")
+    b.add_argument("--lock-wait", type=float, default=None, help=argparse.SUPPRESS)  # tests: seconds
 
     o = sub.add_parser("outline", help="按阅读顺序列出全部文章")
     o.add_argument("issue_dir", type=Path, metavar="期刊文件夹")
@@ -111,7 +114,7 @@ def cmd_check(args) -> int:
     errors = [p for p in problems if p.severity == "error"]
     if errors:
         print(f"\n发现 {len(errors)} 个错误，请按提示修改后再检查。")
-        return EXIT_USER
+        return EXIT_ENVIRONMENT if any(p.code.startswith("E") for p in errors) else EXIT_USER
     print(f"检查通过：《{issue.title}》，{len(issue.columns)} 个栏目，{len(issue.articles)} 篇文章。")
     warnings = [p for p in problems if p.code.startswith("T")]
     if warnings:
@@ -146,6 +149,9 @@ def _split_only(values: list[str] | None) -> list[str] | None:
     if not values:
         return None
     names = [v.strip() for value in values for v in value.split(",") if v.strip()]
+    if not names:  # "--only ,,," names nothing: never read as "everything"
+        raise UserError(Problem("C004", None, None, "--only 后面没有写任何成品。",
+                                "写 epub、audio、qr、site 中的一个或几个，例如 --only epub qr；要全部生成就不写 --only。"))
     unknown = [n for n in names if n not in OUTPUT_ORDER]
     if unknown:
         raise UserError(Problem("C001", None, None, f"不认识的成品“{'、'.join(unknown)}”。",
@@ -159,12 +165,20 @@ def cmd_build(args) -> int:
 
     if args.jobs is not None and args.jobs < 1:
         raise UserError(Problem("C002", None, None, "--jobs 必须是正整数。", "例如 --jobs 2。"))
+    if args.jobs is not None:
+        from .build import capped_jobs
+
+        jobs, reason = capped_jobs(args.jobs, args.tts)
+        if reason:
+            _say(f"· --jobs {args.jobs} 超出{reason}，改为 --jobs {jobs}。")
+        args.jobs = jobs
     options = BuildOptions(tts=args.tts, jobs=args.jobs, read_aloud=args.read_aloud,
                            qr_all=args.qr_all, qr_error_correction=args.qr_ec,
                            edge_endpoint=args.edge_endpoint, draft=args.draft)
     started = time.monotonic()
+    wait = {} if args.lock_wait is None else {"lock_wait": args.lock_wait}
     report = run_build(args.issue_dir, args.out, only=_split_only(args.only), options=options,
-                       progress=lambda m: _say(f"· {m}"))
+                       progress=lambda m: _say(f"· {m}"), **wait)
     elapsed = time.monotonic() - started
     print(f"\n完成《{report.issue.title}》（{elapsed:.1f} 秒），成品在 {report.out_dir}/：")
     for line in report.summary:
@@ -255,7 +269,18 @@ def main(argv: list[str] | None = None) -> int:
             raise
         for problem in exc.problems:
             print(problem.format(), file=sys.stderr)
-        return EXIT_USER
+        return EXIT_ENVIRONMENT if any(p.code.startswith("E") for p in exc.problems) else EXIT_USER
+    except EnvironmentFault as exc:
+        if args.debug:
+            raise
+        for problem in exc.problems:
+            print(problem.format(), file=sys.stderr)
+        return EXIT_ENVIRONMENT
+    except OSError as exc:  # the machine's fault: permissions, full disk, wrong kind of path
+        if args.debug:
+            raise
+        print(environment_problem(exc).format(), file=sys.stderr)
+        return EXIT_ENVIRONMENT
     except KeyboardInterrupt:
         print("\n已中断。已完成的成品保留，再次运行会从中断处继续。", file=sys.stderr)
         return 130

@@ -16,7 +16,7 @@ from pathlib import Path
 from ..diagnostics import Problem, UserError
 from ..fsutil import atomic_write_bytes, atomic_write_text
 from ..model import EDITIONS
-from ..sources.loader import BASE_URL_RE, CODE_RE, SLUG_RE, read_text
+from ..sources.loader import BASE_URL_RE, CODE_RE, SLUG_RE, contained, is_regular_file, outside, read_text
 from .analyse import analyse_text
 from .draft import DOUBT, MISMATCH, REPAIR, TODO, Dest, TextRepair
 from .lines import split_lines
@@ -322,7 +322,10 @@ def import_markdown_article(source: Path, into: Path, *, column: str, after: str
                 # A picture next to the Markdown file is copied into the pictures/.
                 picture = source.parent / image
                 block = article.blocks[block_index]
-                if not picture.is_file():
+                if contained(source.parent, image) is None:
+                    # Only pictures of the article's own folder: never /etc/passwd or ../../x.
+                    raise UserError(outside(source, block.line, image, "图片"))
+                if not is_regular_file(picture):
                     notes.append(f"图片“{image}”找不到，只保留了说明文字“{block.text}”。")
                     continue
                 target = into / "pictures" / picture.name

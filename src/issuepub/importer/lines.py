@@ -119,10 +119,16 @@ def is_spaced(text: str) -> bool:
     return bool(CJK_SPACE_RE.search(text))
 
 
+_LATIN_END = re.compile(r"[A-Za-z0-9%]")
+_LATIN_START = re.compile(r"[A-Za-z]")
+
+
 def join_text(a: str, b: str) -> str:
     """Join two pieces of one paragraph: no space between Chinese, one between Latin words."""
     a, b = a.rstrip(), b.lstrip()
-    if a and b and re.search(r"[A-Za-z0-9%]$", a) and re.match(r"[A-Za-z]", b):
+    # Look at a's last character only: a "$" search over all of a made every join cost the
+    # paragraph's length so far, and joining a paragraph's lines quadratic.
+    if a and b and _LATIN_END.match(a[-1]) and _LATIN_START.match(b):
         return a + " " + b
     return a + b
 

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import itertools
+import os
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ from ..model import (
     QrSettings,
 )
 from .lint import lint_sources
+from .images import ImageProblem, verify_image
 from .markdown import parse_article
 
 ISSUE_FILE = "issue.toml"
@@ -70,6 +73,14 @@ LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 EMAIL_RE = re.compile(r"^[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")  # S062
 ARTWORK_MIN_PX, ARTWORK_MAX_PX = 1400, 3000  # what podcast directories (Apple) accept
 BASE_URL_RE = re.compile(r"^https://[A-Za-z0-9.-]+(:\d+)?(/[A-Za-z0-9._~/-]*)?$")  # S019
+# Output names carry the slug and the code (NN-slug-caption.png, <code>-2024-11a-read-aloud.epub,
+# and their temporary .NAME.PID.RANDOM.part): these keep every name far under 255 bytes.
+MAX_SLUG = 64
+MAX_CODE = 32
+# Characters XML 1.0 forbids (every output is XML or carries text into XML): C0 controls but
+# tab and newline, U+FFFE, U+FFFF and lone surrogates (which only a TOML escape can make).
+FORBIDDEN_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+_FORBIDDEN_SHOWN = 5  # per file: enough to find the pattern, not a flood
 
 
 def issn_is_valid(issn: str) -> bool:
@@ -84,7 +95,11 @@ def issn_is_valid(issn: str) -> bool:
 
 def read_text(path: Path, problems: list[Problem]) -> str | None:
     """Read a UTF-8 file, accepting a BOM and CRLF; report other encodings with their line."""
-    data = path.read_bytes()
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        problems.append(unreadable(path, exc))
+        return None
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -96,7 +111,60 @@ def read_text(path: Path, problems: list[Problem]) -> str | None:
             "用编辑器把文件另存为 UTF-8 编码。",
         ))
         return None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    for m in itertools.islice(FORBIDDEN_CHARS.finditer(text), _FORBIDDEN_SHOWN):
+        problems.append(forbidden_char(path, text.count("\n", 0, m.start()) + 1, m.group()))
+    return text
+
+
+def forbidden_char(path: Path, line: int | None, char: str) -> Problem:
+    return Problem("S037", path, line,
+                   f"含有 XML 不允许的字符 U+{ord(char):04X}（不可见的控制字符或非字符），电子书和网页不能容纳它。",
+                   "删去这个字符（常见于从别处复制来的文字；编辑器里可能看不见，可重新输入这一行）。")
+
+
+def unreadable(path: Path, exc: OSError) -> Problem:
+    return Problem("E005", path, None, f"无法读取这个文件（{exc.strerror or exc}）。",
+                   "检查文件的读取权限（ls -l），或确认它所在的磁盘能正常读取。")
+
+
+def contained(root: Path, rel: str) -> Path | None:
+    """``root/rel`` with every symlink resolved, when it lies inside ``root``; else None.
+
+    Absolute paths and ``..`` that leave the folder are refused, whatever they point at: only
+    files of the issue folder may reach an output.
+    """
+    if not rel or Path(rel).is_absolute() or "\0" in rel:
+        return None
+    try:
+        real_root = root.resolve()
+        target = (root / rel).resolve()
+    except (OSError, RuntimeError):  # a symlink loop: judged by the name; it reads as missing
+        real_root = root.absolute()
+        target = Path(os.path.normpath(root.absolute() / rel))
+    return target if target.is_relative_to(real_root) and target != real_root else None
+
+
+def outside(path: Path | str, line: int | None, rel: str, what: str) -> Problem:
+    return Problem("S036", path, line,
+                   f"{what}“{rel}”不在期刊文件夹里（绝对路径、../ 或指向文件夹外的符号链接）。",
+                   "把文件复制到期刊文件夹里，写相对于期刊文件夹的路径，例如 pictures/p11.jpg。")
+
+
+def safe_resolve(path: Path) -> Path:
+    """Path.resolve that does not raise on a symlink loop (the loop is reported as missing)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return path.absolute()
+
+
+def is_regular_file(path: Path) -> bool:
+    """Path.is_file that answers False, not an exception, for names the system refuses."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 @dataclass
@@ -104,16 +172,17 @@ class _TomlLines:
     """Finds the line a key is written on (tomllib gives values, not positions)."""
 
     lines: list[str]
+    _headers: dict[str, list[int]] = field(default_factory=dict)
 
     def header(self, section: str, index: int = 0) -> int | None:
-        pat = re.compile(rf"^\s*\[\[?\s*{re.escape(section)}\s*\]\]?\s*(#.*)?$")
-        seen = -1
-        for i, line in enumerate(self.lines):
-            if pat.match(line):
-                seen += 1
-                if seen == index:
-                    return i + 1
-        return None
+        # One scan per section name, kept: asking for the 10,000th [[columns]] must not
+        # rescan the file (that made check quadratic in the number of columns).
+        found = self._headers.get(section)
+        if found is None:
+            pat = re.compile(rf"^\s*\[\[?\s*{re.escape(section)}\s*\]\]?\s*(#.*)?$")
+            found = self._headers[section] = [i + 1 for i, line in enumerate(self.lines)
+                                              if line.lstrip().startswith("[") and pat.match(line)]
+        return found[index] if index < len(found) else None
 
     def key(self, section: str | None, key: str, index: int = 0) -> int | None:
         start = self.header(section, index) if section else 0
@@ -190,11 +259,12 @@ def check_issue(root: Path) -> tuple[Issue | None, list[Problem]]:
         m = re.search(r"line (\d+)", str(exc))
         line = int(m.group(1)) if m else None
         if "date" in str(exc).lower():
-            return None, [Problem("S015", toml_path, line, f"日期不存在或格式不对（{exc}）。",
+            return None, problems + [Problem("S015", toml_path, line, f"日期不存在或格式不对（{exc}）。",
                                   "日期写成 YYYY-MM-DD，并确认这一天存在，例如 2024-11-15。")]
-        return None, [Problem("S002", toml_path, line, f"issue.toml 的 TOML 语法错误：{exc}",
+        return None, problems + [Problem("S002", toml_path, line, f"issue.toml 的 TOML 语法错误：{exc}",
                               "对照 README 的示例修正这一行（常见原因：文字没加引号、括号不配对）。")]
     where = _TomlLines(text.split("\n"))
+    _check_toml_strings(data, where, toml_path, problems)
 
     top_schema = {**{s: (_TABLE, s in REQUIRED_SECTIONS) for s in SCHEMA},
                   "columns": (_COLUMNS, True)}
@@ -220,6 +290,9 @@ def check_issue(root: Path) -> tuple[Issue | None, list[Problem]]:
     if isinstance(code, str) and not CODE_RE.match(code):
         bad("S025", "magazine", "code", f"刊物代号“{code}”只能用小写英文字母、数字和连字符。",
             "例如 code = \"tjzbsh\"；它用在文件名和网址里，定了就不要再改。")
+    elif isinstance(code, str) and len(code) > MAX_CODE:
+        bad("S025", "magazine", "code", f"刊物代号有 {len(code)} 个字符，太长（最多 {MAX_CODE} 个）：它是每个成品文件名的一部分。",
+            "用一个简短的代号，例如 code = \"tjzbsh\"。")
     issn = mag.get("issn")
     if isinstance(issn, str) and issn and not issn_is_valid(issn):
         if ISSN_RE.match(issn):
@@ -267,15 +340,22 @@ def check_issue(root: Path) -> tuple[Issue | None, list[Problem]]:
     cover = iss.get("cover")
     if isinstance(cover, str) and cover:
         cover_path = (root / cover)
-        if not cover_path.is_file():
+        if contained(root, cover) is None:
+            problems.append(outside(toml_path, where.key("issue", "cover"), cover, "封面"))
+            cover_path = None
+        elif not is_regular_file(cover_path):
             bad("S016", "issue", "cover", f"找不到封面图片“{cover}”。",
                 "把封面图片（PNG 或 JPEG）放进期刊文件夹，或改正文件名；不写 cover 时会自动生成封面。")
             cover_path = None
         else:
-            head = cover_path.read_bytes()[:8]
-            if not (head.startswith(b"\x89PNG\r\n\x1a\n") or head.startswith(b"\xff\xd8\xff")):
-                bad("S017", "issue", "cover", f"封面“{cover}”不是 PNG 或 JPEG 图片。",
-                    "用 PNG 或 JPEG 格式的封面图片。")
+            try:
+                verify_image(cover_path, formats={"PNG": "image/png", "JPEG": "image/jpeg"})
+            except ImageProblem as why:
+                bad("S017", "issue", "cover", f"封面“{cover}”不能用：{why}。",
+                    "用一张完好的 PNG 或 JPEG 封面图片（可用看图软件打开确认）。")
+                cover_path = None
+            except OSError as exc:
+                problems.append(unreadable(cover_path, exc))
                 cover_path = None
 
     owner_email = mag.get("owner_email")
@@ -377,6 +457,35 @@ def _check_artwork(root: Path, artwork: Any, bad) -> Path | None:
             f"把图片裁成正方形，边长至少 {ARTWORK_MIN_PX} 像素（播客平台的要求）。")
         return None
     return path
+def _check_toml_strings(data: dict, where: _TomlLines, toml_path: Path,
+                        problems: list[Problem]) -> None:
+    """Forbidden characters a TOML escape (\\u000c, \\u0000, \\uFFFE) put into a value or key."""
+    found: list[Problem] = []
+
+    def check(text: str, section: str | None, index: int, key: str) -> None:
+        m = FORBIDDEN_CHARS.search(text)
+        if m and len(found) < _FORBIDDEN_SHOWN:
+            found.append(forbidden_char(toml_path, where.key(section, key, index), m.group()))
+
+    def table(items: dict, section: str | None, index: int) -> None:
+        for key, value in items.items():
+            check(key, section, index, key)
+            value_of(value, section, index, key)
+
+    def value_of(value: Any, section: str | None, index: int, key: str) -> None:
+        if isinstance(value, str):
+            check(value, section, index, key)
+        elif isinstance(value, dict):
+            table(value, f"{section}.{key}" if section else key, 0)
+        elif isinstance(value, list):
+            for i, item in enumerate(value):
+                if isinstance(item, dict) and section is None:  # [[columns]]: i-th header
+                    table(item, key, i)
+                else:
+                    value_of(item, section, index, key)
+
+    table(data, None, 0)
+    problems.extend(found)
 
 
 @dataclass
@@ -436,7 +545,7 @@ def _check_columns(root: Path, columns: Any, toml_path: Path, where: _TomlLines,
                 if not isinstance(rel, str):
                     continue
                 path = (root / rel)
-                key = path.resolve()
+                key = safe_resolve(path)
                 if key in seen_files:
                     problems.append(Problem(
                         "S009", toml_path, line,
@@ -444,7 +553,10 @@ def _check_columns(root: Path, columns: Any, toml_path: Path, where: _TomlLines,
                         "一篇文章只能属于一个栏目，删去多余的一处。"))
                     continue
                 seen_files[key] = line or 0
-                if not path.is_file():
+                if contained(root, rel) is None:
+                    problems.append(outside(toml_path, line, rel, f"栏目“{name}”列出的文章文件"))
+                    continue
+                if not is_regular_file(path):
                     problems.append(Problem(
                         "S007", toml_path, line, f"栏目“{name}”列出的文章文件“{rel}”不存在。",
                         "检查文件名是否写对（区分大小写），或把文章文件放到期刊文件夹里。"))
@@ -455,7 +567,7 @@ def _check_columns(root: Path, columns: Any, toml_path: Path, where: _TomlLines,
     for md in sorted(root.rglob("*.md")):
         if md.name.lower() in NOT_ARTICLES or any(p.startswith(".") for p in md.relative_to(root).parts):
             continue
-        if md.resolve() not in seen_files:
+        if safe_resolve(md) not in seen_files:
             problems.append(Problem(
                 "S008", md, None, "这篇文章文件没有列入任何栏目，不会出现在刊物里。",
                 "把它加到 issue.toml 某个栏目的 articles 里；不要的文章请移出期刊文件夹。"))
@@ -467,6 +579,7 @@ def _build_columns(root: Path, specs: list[_ColumnSpec], _seen, problems: list[P
     slugs: dict[str, Path] = {}
     number = 0
     last_page: tuple[int, Path] | None = None
+    checked: dict[Path, list[Problem]] = {}  # a picture used twice is opened once
     for spec in specs:
         articles: list[Article] = []
         for path, rel, toml_line in spec.files:
@@ -491,6 +604,11 @@ def _build_columns(root: Path, specs: list[_ColumnSpec], _seen, problems: list[P
                     "S024", path, parsed.meta_lines.get("slug", 1),
                     f"文章代号“{slug}”只能用小写英文字母、数字和连字符。",
                     "把文件改成英文名，或在前言里写 slug: 例如 juanshou。"))
+            elif len(slug) > MAX_SLUG:
+                problems.append(Problem(
+                    "S024", path, parsed.meta_lines.get("slug", 1),
+                    f"文章代号有 {len(slug)} 个字符，太长（最多 {MAX_SLUG} 个）：它是音频、二维码等文件名的一部分。",
+                    "在前言里写一个简短的 slug:，例如 juanshou。"))
             elif slug in slugs:
                 problems.append(Problem(
                     "S010", path, parsed.meta_lines.get("slug", 1),
@@ -512,9 +630,8 @@ def _build_columns(root: Path, specs: list[_ColumnSpec], _seen, problems: list[P
                     "这篇文章不朗读（narrate: no），却要印二维码（print_qr: yes）：扫码后没有音频可听。",
                     "改成 narrate: yes，或 print_qr: no。"))
             for block in parsed.blocks:
-                if block.image and not (root / block.image).is_file():
-                    problems.append(Problem("S029", path, block.line, f"找不到图片“{block.image}”。",
-                                            "把图片放进期刊文件夹，或只写说明：![说明]。"))
+                if block.image:
+                    problems.extend(_check_picture(root, path, block.line, block.image, checked))
             number += 1
             articles.append(Article(
                 number=number, slug=slug, column=spec.name, title=title,
@@ -527,6 +644,29 @@ def _build_columns(root: Path, specs: list[_ColumnSpec], _seen, problems: list[P
         columns.append(Column(name=spec.name, articles=tuple(articles), intro=spec.intro,
                               feature=spec.feature))
     return tuple(columns)
+
+
+def _check_picture(root: Path, article: Path, line: int, rel: str,
+                   checked: dict[Path, list[Problem]]) -> list[Problem]:
+    """A picture named by an article: inside the folder, present, and an image the EPUB carries."""
+    path = root / rel
+    if contained(root, rel) is None:
+        return [outside(article, line, rel, "图片")]
+    if not is_regular_file(path):
+        return [Problem("S029", article, line, f"找不到图片“{rel}”。",
+                        "把图片放进期刊文件夹，或只写说明：![说明]。")]
+    real = safe_resolve(path)
+    if real not in checked:
+        try:
+            verify_image(path)
+            checked[real] = []
+        except ImageProblem as why:
+            checked[real] = [Problem("S038", article, line, f"图片“{rel}”不能用：{why}。",
+                                     "换一张完好的 PNG、JPEG、GIF 或 WebP 图片（可用看图软件打开确认），"
+                                     "或只写说明：![说明]。")]
+        except OSError as exc:
+            checked[real] = [unreadable(path, exc)]
+    return [replace(p, file=article, line=line) if p.code == "S038" else p for p in checked[real]]
 
 
 def load_issue(root: Path) -> Issue:

@@ -45,14 +45,16 @@ class ParsedArticle:
 
 def join_lines(lines: list[str]) -> str:
     """Join the lines of one paragraph: no space between Chinese characters, one between words."""
-    out = ""
+    parts: list[str] = []
     for line in (ln.strip() for ln in lines):
         if not line:
             continue
-        if out and _ASCII_WORD_END.search(out) and _ASCII_WORD_START.search(line):
-            out += " "
-        out += line
-    return out
+        # Only the last character decides: searching the whole text so far for "$" made
+        # joining quadratic in the paragraph's length.
+        if parts and _ASCII_WORD_END.match(parts[-1][-1]) and _ASCII_WORD_START.match(line):
+            parts.append(" ")
+        parts.append(line)
+    return "".join(parts)
 
 
 def _parse_value(key: str, raw: str, path: Path, line: int) -> tuple[object, Problem | None]:

@@ -9,6 +9,7 @@ is punctuation only.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
@@ -55,19 +56,36 @@ def _cut_points(text: str) -> list[list[int]]:
     """Cut offsets, coarsest kind first: after clause punctuation, at spaces, between Han."""
     clause = [m.end() for m in _CLAUSE_END.finditer(text) if 0 < m.end() < len(text)]
     space = [m.start() for m in re.finditer(r"\s+", text) if 0 < m.start() < len(text)]
-    han = [i for i in range(1, len(text)) if _HAN.match(text[i - 1]) and _HAN.match(text[i])
+    is_han = [bool(_HAN.match(c)) for c in text]
+    han = [i for i in range(1, len(text)) if is_han[i - 1] and is_han[i]
            and not (text[i - 1] in _NUMERALS and text[i] in _NUMERALS)]  # not inside a number
-    return [clause, sorted(clause + space), sorted(clause + space + han)]
+    by_space = sorted(set(clause + space))
+    return [clause, by_space, sorted(set(by_space + han))]
 
 
-def _greedy(text: str, cuts: list[int], max_bytes: int) -> list[str] | None:
-    pieces, start = [], 0
-    while request_bytes(text[start:]) > max_bytes:
-        fitting = [c for c in cuts if c > start and request_bytes(text[start:c]) <= max_bytes]
-        if not fitting:
+def _byte_prefix(text: str) -> list[int]:
+    """prefix[i] = request_bytes(text[:i]); escaping is per character, so sizes add up."""
+    prefix = [0] * (len(text) + 1)
+    total = 0
+    for i, ch in enumerate(text):
+        total += request_bytes(ch) if ch in "&<>" else len(ch.encode("utf-8"))
+        prefix[i + 1] = total
+    return prefix
+
+
+def _greedy(text: str, cuts: list[int], max_bytes: int, prefix: list[int]) -> list[str] | None:
+    """Cut at the last point that fits, again and again: O(n log n) with bisection over cuts."""
+    pieces, start, n = [], 0, len(text)
+    while prefix[n] - prefix[start] > max_bytes:
+        # Cuts are sorted and sizes grow with the offset: the last fitting cut is found by
+        # bisecting on the byte offset of the cut.
+        lo = bisect.bisect_right(cuts, start)
+        hi = bisect.bisect_right(cuts, bisect.bisect_right(prefix, prefix[start] + max_bytes) - 1)
+        if hi <= lo:
             return None
-        pieces.append(text[start:fitting[-1]])
-        start = fitting[-1]
+        end = cuts[hi - 1]
+        pieces.append(text[start:end])
+        start = end
     return pieces + [text[start:]]
 
 
@@ -75,8 +93,9 @@ def split_sentence(text: str, max_bytes: int) -> list[str]:
     """``text`` in pieces of at most ``max_bytes`` each, cut at the coarsest points that work."""
     if request_bytes(text) <= max_bytes:
         return [text]
+    prefix = _byte_prefix(text)
     for cuts in _cut_points(text):
-        pieces = _greedy(text, cuts, max_bytes)
+        pieces = _greedy(text, cuts, max_bytes, prefix)
         if pieces is not None:
             return _merge_unspeakable(pieces)
     # Nothing fits (an enormous Latin word or number): send it whole rather than cut a word.

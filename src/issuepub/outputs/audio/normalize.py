@@ -201,7 +201,7 @@ def normalize(
 
     # Addresses before anything reads their digits or dots.
     t = re.sub(
-        r"(?:https?://)?[\w.-]+@[\w-]+(?:\.[\w-]+)+|https?://[\w./%?=&#-]+|(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:cn|com|net|org|gov)\b[\w./-]*",
+        r"(?<![\w.-])(?:https?://)?[\w.-]+@[\w-]+(?:\.[\w-]+)+|https?://[\w./%?=&#-]+|(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:cn|com|net|org|gov)\b[\w./-]*",
         lambda m: _address(m, latin), t, flags=re.IGNORECASE,
     )
 

@@ -24,7 +24,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from ...fsutil import atomic_path, atomic_write_text, file_record, sha256_file
+from ...diagnostics import environment_problem
+from ...fsutil import (atomic_path, atomic_write_text, file_record, remove_stale_parts, sha256_file,
+                       temp_path_for)
 from ...model import Article, Issue
 from ...diagnostics import Problem, UserError
 from ..base import BuildContext, BuildOptions, OutputResult
@@ -326,7 +328,7 @@ def assemble_article(ctx: BuildContext, plan: ArticlePlan, engine: Engine,
     audio_dir = ctx.out_dir / "audio"
     audio_dir.mkdir(parents=True, exist_ok=True)
     mp3 = audio_dir / f"{plan.stem}.mp3"
-    raw = audio_dir / f".{plan.stem}.pcm.part"
+    raw = temp_path_for(audio_dir / f"{plan.stem}.pcm")  # unique to this process
 
     def load(key: str) -> Synthesis:
         synthesis = cache.get(key)
@@ -479,8 +481,9 @@ async def run(ctx: BuildContext) -> OutputResult:
     cache = ChunkCache(cache_dir)
     audio_dir = ctx.out_dir / "audio"
     # Temporary cache files a killed build left behind (the audio folder's are cleaned at the end).
-    for stray in cache_dir.glob("*/.*.part"):
-        stray.unlink(missing_ok=True)
+    # The cache is shared by every issue built into this root: only dead writers' files go.
+    for shard in (cache_dir.iterdir() if cache_dir.is_dir() else ()):
+        remove_stale_parts(shard, locked=False, recursive=False)
 
     previous = {rec.get("slug"): rec.get("audio") for rec in ctx.manifest.get("articles", [])}
     narrated = [a for a in issue.articles if a.narrate]
@@ -526,6 +529,9 @@ async def run(ctx: BuildContext) -> OutputResult:
                 return
             reason = error if isinstance(error, (EngineError, AudioError)) else \
                 f"{type(error).__name__}: {error}"
+            if isinstance(error, OSError) and error.errno is not None:  # full disk, permissions
+                fault = environment_problem(error)
+                reason = f"[{fault.code}] {fault.message}（{fault.file}）{fault.fix}"
             result.failures.append(_failure(article, reason))
 
     await engine.start(jobs)

@@ -18,8 +18,17 @@ def _cue_text(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def header_text(title: str) -> str:
+    """The title as the WEBVTT line may carry it: one line, no "-->" (which would start a cue)."""
+    text = " ".join(title.split())
+    while "-->" in text:
+        text = text.replace("-->", "->")
+    return text
+
+
 def render_vtt(cues: list[tuple[float, float, str]], *, title: str = "") -> str:
-    lines = ["WEBVTT" + (f" - {' '.join(title.split())}" if title else ""), ""]
+    title = header_text(title)
+    lines = ["WEBVTT" + (f" - {title}" if title else ""), ""]
     for n, (start, end, text) in enumerate(cues, 1):
         lines += [str(n), f"{timestamp(start)} --> {timestamp(max(start, end))}", _cue_text(text), ""]
     return "\n".join(lines)

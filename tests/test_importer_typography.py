@@ -63,7 +63,10 @@ def _xhtml_texts(epub: Path) -> dict[str, str]:
                 if el.get("class") in ("masthead", "price", "made-with") or (
                         el.tag.endswith("dl") and name.endswith("colophon.xhtml")):
                     el.getparent().remove(el)
-            out[name] = "".join(root.itertext())
+            # Element by element: the space the contents page sets between an entry's title,
+            # author and page (toc-title, toc-author, toc-page) separates fields, it is not
+            # text of the sources; an artefact inside any one text still shows.
+            out[name] = "\n".join(root.itertext())
     return out
 
 

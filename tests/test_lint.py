@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from PIL import Image
+
 from issuepub.cli import main
 from issuepub.sources import check_issue
 
@@ -59,7 +61,7 @@ def _write(issue: Path, text: str, *, crlf: bool = False, bom: bool = False) -> 
     path = issue / ARTICLE
     data = text.replace("\n", "\r\n") if crlf else text
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data.encode("utf-8"))
-    (issue / "a,b.png").write_bytes(b"")  # not an image check: pictures only have to exist
+    Image.new("RGB", (4, 4)).save(issue / "a,b.png")  # a real picture: check opens every one
     return path
 
 
@@ -152,3 +154,30 @@ def test_issue_toml_text_is_linted_and_fixed_but_not_masthead_price_or_names(exa
     assert data["colophon"]["cover_caption"].startswith("（海河）")
     changed = [(a, b) for a, b in zip(dirty.split("\n"), fixed.split("\n")) if a != b]
     assert len(changed) == 2
+
+
+def test_fix_never_rewrites_a_file_outside_the_issue_folder(example_copy, tmp_path):
+    """An article listed by an absolute path, by ../ or through a symlink out of the folder is
+    refused by check (S036); --fix must not have rewritten it on the way."""
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    victims = []
+    toml = example_copy / "issue.toml"
+    text = toml.read_text(encoding="utf-8")
+    for i, how in enumerate(("absolute", "dotdot", "symlink")):
+        victim = outside / f"v{i}.md"
+        victim.write_text(DIRTY.replace("slug: juanshou", f"slug: v{i}"), encoding="utf-8")
+        victims.append((victim, victim.read_bytes()))
+        if how == "absolute":
+            rel = str(victim)
+        elif how == "dotdot":
+            rel = "../elsewhere/" + victim.name
+        else:
+            (example_copy / "link.md").symlink_to(victim)
+            rel = "link.md"
+        text = text.replace(f'articles = ["{ARTICLE}"', f'articles = ["{ARTICLE}", "{rel}"', 1)
+    toml.write_text(text, encoding="utf-8")
+    assert text.count("elsewhere") == 2 and "link.md" in text
+    assert main(["check", "--fix", str(example_copy)]) == 2  # S036, with no traceback
+    for victim, before in victims:
+        assert victim.read_bytes() == before

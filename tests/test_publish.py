@@ -27,7 +27,8 @@ from issuepub.fsutil import sha256_file
 from issuepub.publish import make_plan, parse_destination
 from issuepub.publish.check import check_store
 from issuepub.publish.plan import (CACHE_LONG, CACHE_SHORT, TIER_ASSETS, TIER_INDEXES, TIER_PAGES,
-                                   cache_control, content_type, placeholder_reason, tier)
+                                   cache_control, content_type, tier)
+from issuepub.addresses import placeholder_reason
 from issuepub.publish.stores import open_store
 
 from conftest import EXAMPLE

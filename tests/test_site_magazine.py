@@ -209,10 +209,11 @@ def test_new_magazine_keys_are_loaded_and_checked(tmp_path):
 @pytest.mark.parametrize("extra, make, code", [
     ('owner_email = "not-an-address"\n', None, "S062"),
     ('artwork = "missing.png"\n', None, "S060"),
-    ('artwork = "../outside.png"\n', "../outside.png", "S060"),
+    ('artwork = "../outside.png"\n', "../outside.png", "S036"),
     ('artwork = "wide.png"\n', "wide.png", "S061"),
     ('artwork = "small.png"\n', "small.png", "S061"),
     ('artwork = "text.png"\n', "text.png", "S061"),
+    ('artwork = "cut.png"\n', "cut.png", "S061"),  # truncated: fully decoded, not only sniffed
 ])
 def test_bad_magazine_keys(tmp_path, extra, make, code):
     folder = _with_toml(tmp_path, extra)
@@ -222,6 +223,9 @@ def test_bad_magazine_keys(tmp_path, extra, make, code):
             Image.new("RGB", (2000, 1400)).save(target)
         elif make == "text.png":
             target.write_text("not a picture")
+        elif make == "cut.png":
+            Image.effect_noise((1400, 1400), 64).convert("RGB").save(target)
+            target.write_bytes(target.read_bytes()[: target.stat().st_size // 2])
         else:
             Image.new("RGB", (1000, 1000) if make == "small.png" else (1400, 1400)).save(target)
     issue, problems = check_issue(folder)

@@ -1,13 +1,16 @@
 """Whether a base URL can be printed and published: pure, shared by ``check`` (a warning), the
-QR output (refused unless ``--draft``) and anything else that must not send readers nowhere.
+QR output (refused unless ``--draft``) and ``publish`` (refused): one rule, so a code the build
+would print is never one publish would refuse, nor the other way round.
 
 A placeholder is a name reserved for documentation and tests (RFC 2606, RFC 6761): the
 importer's ``https://ting.example.invalid``, the example issue's ``https://ting.example.cn``,
-any ``example.*``, ``.invalid``, ``.test``, ``.example``, ``.localhost``.
+any ``example.*``, ``.invalid``, ``.test``, ``.example``, ``.localhost``; so are addresses a
+reader's phone cannot reach (loopback, private and link-local IPs).
 """
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 RESERVED_TLDS = ("invalid", "test", "example", "localhost", "local")
@@ -15,13 +18,23 @@ RESERVED_LABELS = ("example",)  # example.com, example.cn, ting.example.cn …
 
 
 def placeholder_reason(base_url: str) -> str | None:
-    """Why ``base_url`` cannot be printed (Chinese), or None when it can."""
+    """Why ``base_url`` cannot be printed or published (Chinese), or None when it can."""
     parts = urlsplit(base_url)
     if parts.scheme != "https":
         return "不是 https 网址"
     host = (parts.hostname or "").lower().rstrip(".")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None:
+        if address.is_loopback or address.is_private or address.is_link_local:
+            return "是本机或内网地址，读者的手机访问不到"
+        return None
     labels = host.split(".") if host else []
-    if not labels or len(labels) < 2 and labels[0] != "localhost":
+    if labels == ["localhost"]:
+        return "是本机地址，读者的手机访问不到"
+    if len(labels) < 2:
         return "没有完整的域名"
     if labels[-1] in RESERVED_TLDS or any(label in RESERVED_LABELS for label in labels):
         return "是示例用的占位网址，不是真实的网站"

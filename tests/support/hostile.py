@@ -114,6 +114,11 @@ def workspace_from(template: Path, target: Path) -> Workspace:
 def make_template(root: Path, only: tuple[str, ...] = ("epub", "qr", "site")) -> Path:
     """The example issue, the outside folder and a good build of it."""
     shutil.copytree(EXAMPLE, root / "issue")
+    # A base URL that may be printed (the example's is a placeholder, refused without --draft),
+    # so each hostile case meets only its own fault.
+    toml = root / "issue" / "issue.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        'base_url = "https://ting.example.cn"', 'base_url = "https://ting.tjzbsh.cn"'), encoding="utf-8")
     make_outside(root)
     result = run_cli("build", root / "issue", "--out", root / "out", "--only", *only)
     assert result.code == 0, result.text

@@ -287,12 +287,12 @@ def build_article(article: DraftArticle, items: list[Line], ctx: Context) -> Bui
                                  and tok.kind == "text" and not tok.mark))
 
     def join(block: DraftBlock, tok: _Tok, where: str) -> None:
-        before = block.text
-        block.text = join_text(block.text, tok.text)
+        before = block.tail(8)
+        block.join(tok.text)
         block.pieces.append(Piece(tok.line.no, tok.text))
         block.open = not is_terminal(tok.text) and not tok.mark
         note(REPAIR, "跨页断段接续", (block.pieces[-2].line, tok.line.no),
-             f"{where}第 {block.pieces[-2].line} 行“…{before[-8:]}”与第 {tok.line.no} 行“{tok.text[:8]}…”"
+             f"{where}第 {block.pieces[-2].line} 行“…{before}”与第 {tok.line.no} 行“{tok.text[:8]}…”"
              "原是一段，已接上。")
 
     while i < n:

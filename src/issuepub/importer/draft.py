@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..typography import Repair
+from .lines import join_parts
 
 # Note kinds, in the order the report lists them.
 TODO, MISMATCH, REPAIR, DOUBT, INFO = "todo", "mismatch", "repair", "doubt", "info"
@@ -49,13 +50,42 @@ class Piece:
     text: str
 
 
-@dataclass
+@dataclass(init=False)
 class DraftBlock:
     kind: str  # heading | paragraph | quote | caption
     pieces: list[Piece]
-    text: str
-    open: bool = False  # paragraph cut before its sentence ended (page break, displaced text)
-    image: str | None = None  # captions: picture file, relative to the issue folder
+    open: bool  # paragraph cut before its sentence ended (page break, displaced text)
+    image: str | None  # captions: picture file, relative to the issue folder
+
+    def __init__(self, kind: str, pieces: list[Piece], text: str, open: bool = False,
+                 image: str | None = None):
+        self.kind, self.pieces, self.open, self.image = kind, pieces, open, image
+        # The text as parts, joined when read: a paragraph cut into many lines is copied
+        # once, not at every line it gains (which made the import quadratic in its length).
+        self._parts = [text]
+
+    @property
+    def text(self) -> str:
+        if len(self._parts) > 1:
+            self._parts[:] = ["".join(self._parts)]
+        return self._parts[0]
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self._parts = [value]
+
+    def join(self, more: str) -> None:
+        """Join ``more`` to the text as ``lines.join_text`` does."""
+        join_parts(self._parts, more)
+
+    def tail(self, n: int) -> str:
+        """The text's last ``n`` characters, without joining it."""
+        out = ""
+        for part in reversed(self._parts):
+            out = part + out
+            if len(out) >= n:
+                break
+        return out[-n:]
 
     @property
     def line(self) -> int:

@@ -123,14 +123,27 @@ _LATIN_END = re.compile(r"[A-Za-z0-9%]")
 _LATIN_START = re.compile(r"[A-Za-z]")
 
 
+def join_parts(parts: list[str], b: str) -> None:
+    """Append ``b`` to a paragraph held as ``parts`` (joined later with ``"".join``), as
+    ``join_text`` would join it: only the last part is looked at, so a paragraph cut into many
+    lines costs its length once, not once per line."""
+    b = b.lstrip()
+    while parts and not parts[-1].rstrip():
+        parts.pop()
+    if not parts:
+        parts.append(b)
+        return
+    a = parts[-1] = parts[-1].rstrip()
+    if b and _LATIN_END.match(a[-1]) and _LATIN_START.match(b):
+        parts.append(" ")
+    parts.append(b)
+
+
 def join_text(a: str, b: str) -> str:
     """Join two pieces of one paragraph: no space between Chinese, one between Latin words."""
-    a, b = a.rstrip(), b.lstrip()
-    # Look at a's last character only: a "$" search over all of a made every join cost the
-    # paragraph's length so far, and joining a paragraph's lines quadratic.
-    if a and b and _LATIN_END.match(a[-1]) and _LATIN_START.match(b):
-        return a + " " + b
-    return a + b
+    parts = [a]
+    join_parts(parts, b)
+    return "".join(parts)
 
 
 def credit_of(text: str) -> str | None:

@@ -6,7 +6,6 @@ Reads only what the build wrote; never imports the outputs.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 from dataclasses import dataclass
@@ -14,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from ..addresses import placeholder_reason
 from ..diagnostics import Problem, UserError
 from ..fsutil import sha256_file
 
@@ -124,30 +124,6 @@ def tier(key: str) -> int:
     if name.endswith(".html"):
         return TIER_PAGES if ARTICLE_PAGE.match(key) else TIER_INDEXES
     return TIER_ASSETS
-
-
-def placeholder_reason(base_url: str) -> str | None:
-    """Why a base URL cannot be the real public address, or None when it can be."""
-    parts = urlsplit(base_url)
-    if parts.scheme != "https":
-        return "不是 https 网址"
-    host = (parts.hostname or "").lower().rstrip(".")
-    if not host:
-        return "没有主机名"
-    labels = host.split(".")
-    if labels[-1] in {"invalid", "test", "example", "localhost", "local"}:
-        return f"“.{labels[-1]}”是保留给示例和测试的域名，公网上不存在"
-    if "example" in labels:
-        return "example 域名是示例占位，不是本刊的网址"
-    if host == "localhost":
-        return "localhost 只在本机可用"
-    try:
-        address = ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return None
-    if address.is_loopback or address.is_private or address.is_link_local:
-        return "内网或本机地址，读者的手机访问不到"
-    return None
 
 
 def _problem(code: str, file: Path | None, message: str, fix: str) -> Problem:

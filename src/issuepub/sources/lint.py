@@ -21,6 +21,7 @@ from typing import Any
 from ..diagnostics import Problem
 from ..fsutil import atomic_write_bytes
 from ..typography import Repair, edits
+from .paths import contained
 
 LINTED_KEYS = ("title", "subtitle", "author", "author_role", "credit")
 _KEY_RE = re.compile(r"^(?P<key>[a-z_]+)\s*:\s*")
@@ -174,6 +175,7 @@ def problems_for(path: Path, text: str, segments=None) -> list[Problem]:
 def listed_articles(root: Path, columns: Any) -> list[Path]:
     """The article files issue.toml lists (that exist), in reading order, each once."""
     out: list[Path] = []
+    seen: set[Path] = set()
     if not isinstance(columns, list):
         return out
     for column in columns:
@@ -181,11 +183,20 @@ def listed_articles(root: Path, columns: Any) -> list[Path]:
         if not isinstance(rels, list):
             continue
         for rel in rels:
-            if isinstance(rel, str):
-                path = root / rel
-                if path.is_file() and path not in out:
-                    out.append(path)
+            # Only files inside the folder (the loader reports the others, S036): --fix must
+            # never rewrite a file elsewhere, nor a warning quote one.
+            real = contained(root, rel) if isinstance(rel, str) else None
+            if real is not None and real not in seen and _is_file(real):
+                seen.add(real)
+                out.append(root / rel)  # named as issue.toml names it, like the loader's messages
     return out
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except OSError:  # a name too long, say: the loader reports it
+        return False
 
 
 def _read(path: Path) -> tuple[bool, str] | None:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import itertools
-import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -29,6 +28,7 @@ from ..model import (
     QrSettings,
 )
 from .lint import lint_sources
+from .paths import contained
 from .images import ImageProblem, verify_image
 from .markdown import parse_article
 
@@ -126,23 +126,6 @@ def forbidden_char(path: Path, line: int | None, char: str) -> Problem:
 def unreadable(path: Path, exc: OSError) -> Problem:
     return Problem("E005", path, None, f"无法读取这个文件（{exc.strerror or exc}）。",
                    "检查文件的读取权限（ls -l），或确认它所在的磁盘能正常读取。")
-
-
-def contained(root: Path, rel: str) -> Path | None:
-    """``root/rel`` with every symlink resolved, when it lies inside ``root``; else None.
-
-    Absolute paths and ``..`` that leave the folder are refused, whatever they point at: only
-    files of the issue folder may reach an output.
-    """
-    if not rel or Path(rel).is_absolute() or "\0" in rel:
-        return None
-    try:
-        real_root = root.resolve()
-        target = (root / rel).resolve()
-    except (OSError, RuntimeError):  # a symlink loop: judged by the name; it reads as missing
-        real_root = root.absolute()
-        target = Path(os.path.normpath(root.absolute() / rel))
-    return target if target.is_relative_to(real_root) and target != real_root else None
 
 
 def outside(path: Path | str, line: int | None, rel: str, what: str) -> Problem:
@@ -431,32 +414,33 @@ def _check_artwork(root: Path, artwork: Any, bad) -> Path | None:
     """[magazine] artwork: a square PNG or JPEG of 1400-3000 px inside the issue folder."""
     if not isinstance(artwork, str) or not artwork:
         return None
-    path = root / artwork
-    try:
-        inside = path.resolve().is_relative_to(root.resolve())
-    except OSError:
-        inside = False
-    if not inside or not path.is_file():
-        bad("S060", f"找不到播客封面图片“{artwork}”（它必须在期刊文件夹里）。",
+    path = contained(root, artwork)
+    if path is None:
+        bad("S036", f"播客封面“{artwork}”不在期刊文件夹里（绝对路径、../ 或指向文件夹外的符号链接）。",
+            "把方形的播客封面复制到期刊文件夹里，写相对于期刊文件夹的路径，例如 artwork.png。")
+        return None
+    if not path.is_file():
+        bad("S060", f"找不到播客封面图片“{artwork}”。",
             "把方形的播客封面（PNG 或 JPEG，1400 到 3000 像素见方）放进期刊文件夹，写它的相对路径；"
             "不写 artwork 时用各期封面。")
         return None
-    from PIL import Image, UnidentifiedImageError
-
     try:
-        with Image.open(path) as image:
-            kind, size = image.format, image.size
-    except (OSError, UnidentifiedImageError, Image.DecompressionBombError):
-        kind, size = None, (0, 0)
-    if kind not in ("PNG", "JPEG"):
-        bad("S061", f"播客封面“{artwork}”不是 PNG 或 JPEG 图片。", "用 PNG 或 JPEG 格式的方形图片。")
+        info = verify_image(path, formats={"PNG": "image/png", "JPEG": "image/jpeg"})
+    except ImageProblem as why:
+        bad("S061", f"播客封面“{artwork}”不能用：{why}。", "用一张完好的 PNG 或 JPEG 格式的方形图片。")
         return None
-    if size[0] != size[1] or not ARTWORK_MIN_PX <= size[0] <= ARTWORK_MAX_PX:
-        bad("S061", f"播客封面“{artwork}”是 {size[0]} × {size[1]} 像素：应为正方形，"
+    except OSError as exc:
+        bad("E005", f"无法读取播客封面“{artwork}”（{exc.strerror or exc}）。",
+            "检查文件的读取权限（ls -l），或确认它所在的磁盘能正常读取。")
+        return None
+    if info.width != info.height or not ARTWORK_MIN_PX <= info.width <= ARTWORK_MAX_PX:
+        bad("S061", f"播客封面“{artwork}”是 {info.width} × {info.height} 像素：应为正方形，"
                     f"边长 {ARTWORK_MIN_PX} 到 {ARTWORK_MAX_PX} 像素。",
             f"把图片裁成正方形，边长至少 {ARTWORK_MIN_PX} 像素（播客平台的要求）。")
         return None
     return path
+
+
 def _check_toml_strings(data: dict, where: _TomlLines, toml_path: Path,
                         problems: list[Problem]) -> None:
     """Forbidden characters a TOML escape (\\u000c, \\u0000, \\uFFFE) put into a value or key."""

@@ -283,6 +283,23 @@ class Espeak:
             marks.append(Mark(index[pos], index[end_pos] + 1, start, max(start, end)))
         return pcm, marks, seconds
 
+    def clause_phonemes(self, text: str) -> list[tuple[int, int, str]]:
+        """espeak_TextToPhonemes in espeak's own mnemonics, clause by clause, each with the
+        [start, end) of the text it was made from."""
+        data = text.encode("utf-8")
+        buf = ctypes.create_string_buffer(data)
+        base = ctypes.addressof(buf)
+        ptr = ctypes.c_void_p(base)
+        ends = {len(text[:i].encode("utf-8")): i for i in range(len(text) + 1)}
+        out, start = [], 0
+        with self.lock:
+            while ptr.value:
+                result = self.lib.espeak_TextToPhonemes(ctypes.byref(ptr), _CHARS_UTF8, 0)
+                end = ends.get(ptr.value - base, len(text)) if ptr.value else len(text)
+                out.append((start, end, (result or b"").decode("utf-8")))
+                start = end
+        return out
+
     def phonemes(self, text: str) -> str:
         """espeak_TextToPhonemes in IPA, clauses joined by ' | ' (for checks, not synthesis)."""
         buf = ctypes.create_string_buffer(text.encode("utf-8"))

@@ -431,6 +431,18 @@ class _Worker:
         await self.reader
 
 
+def _polyphones():
+    # Imported when first needed: the worker processes never load pypinyin's dictionaries.
+    from . import offline_polyphones
+
+    return offline_polyphones
+
+
+@functools.lru_cache(maxsize=8192)
+def _steer(text: str) -> tuple:
+    return _polyphones().steer(Espeak.get(), text)
+
+
 class OfflineEngine(Engine):
     name = "offline"
     final = False
@@ -452,7 +464,17 @@ class OfflineEngine(Engine):
         return self._version
 
     def identity(self) -> dict:
-        return {**super().identity(), "respell": RESPELL_REVISION, "synthesis": SYNTHESIS_REVISION}
+        return {**super().identity(), "respell": RESPELL_REVISION, "synthesis": SYNTHESIS_REVISION,
+                "polyphones": _polyphones().revision(self._version)}
+
+    def steering(self, text: str) -> tuple[str, tuple]:
+        """The text espeak is given for ``text`` (polyphones steered) and each decision.
+
+        Worked out in this process with its own espeak instance (only its phoneme lookup is
+        used, never synthesis), so the workers' pinned synthesis state is never touched and
+        the review page shows exactly what the workers are sent.
+        """
+        return _steer(text)
 
     def default_jobs(self) -> int:
         return max(1, os.cpu_count() or 1)
@@ -480,7 +502,7 @@ class OfflineEngine(Engine):
             if worker.reader.done():  # replace a worker that died; the caller retries
                 self._workers[i] = await self._spawn()
         worker = min(self._workers, key=lambda w: len(w.pending))
-        header, pcm = await worker.request(text)
+        header, pcm = await worker.request(self.steering(text)[0])
         if not header.get("ok"):
             raise EngineError(header.get("error") or "离线语音引擎合成失败。")
         rate = int(header["sample_rate"])

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 import pypinyin
 from pypinyin import Style
 from pypinyin.contrib.tone_convert import to_tone, to_tone3
-from pypinyin.pinyin_dict import pinyin_dict
+from pypinyin.phrases_dict import phrases_dict
 
 # Phrases whose reading pypinyin 0.55 gives differently from how a news reader says them, in
 # pypinyin's own format. Bump FIXES_REVISION when this changes: it is part of the audio cache
@@ -56,22 +57,37 @@ class Reading:
         return to_tone(self.pinyin)
 
 
-def _numbered(syllable: str) -> str:
+@functools.lru_cache(maxsize=None)
+def numbered(syllable: str) -> str:
     return to_tone3(syllable, neutral_tone_with_five=True)
 
 
-@functools.lru_cache(maxsize=None)
+# A reading counts when at least this many dictionary phrases use it: pypinyin's character
+# table also lists rare and historical readings (是 tí, 春 chǔn) no news text needs.
+MIN_PHRASES = 3
+
+
+@functools.lru_cache(maxsize=1)
+def _attested() -> dict[str, tuple[str, ...]]:
+    """Character -> its readings in use (full tones, most used first), for polyphones only."""
+    counts: dict[str, Counter[str]] = defaultdict(Counter)
+    for phrase, syllables in phrases_dict.items():
+        for char, options in zip(phrase, syllables):
+            counts[char][numbered(options[0])] += 1
+    for phrase, reading in PHRASE_FIXES.items():
+        for char, syllable in zip(phrase, reading.split()):
+            counts[char][numbered(syllable)] += MIN_PHRASES
+    out = {}
+    for char, counter in counts.items():
+        used = [r for r, n in counter.most_common() if n >= MIN_PHRASES and not r.endswith("5")]
+        if len(used) > 1 and char not in SANDHI:
+            out[char] = tuple(used)
+    return out
+
+
 def choices(char: str) -> tuple[str, ...]:
-    """The character's distinct readings (numbered), or () when it has one reading."""
-    entry = pinyin_dict.get(ord(char))
-    if not entry or char in SANDHI:
-        return ()
-    seen: list[str] = []
-    for syllable in entry.split(","):
-        numbered = _numbered(syllable)
-        if numbered and numbered not in seen:
-            seen.append(numbered)
-    return tuple(seen) if len(seen) > 1 else ()
+    """The character's readings in use (numbered, most used first), or () for one reading."""
+    return _attested().get(char, ())
 
 
 def is_polyphone(char: str) -> bool:

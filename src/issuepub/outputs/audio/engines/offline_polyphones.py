@@ -18,12 +18,11 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
-from pypinyin.contrib.tone_convert import to_tone3
 from pypinyin.phrases_dict import phrases_dict
 from pypinyin.pinyin_dict import pinyin_dict
 
 from .. import polyphones
-from ..polyphones import Reading
+from ..polyphones import Reading, numbered
 
 STEER_REVISION = 1  # bump when the way steering chooses changes (part of the cache key)
 
@@ -63,6 +62,7 @@ def syllable_table(espeak) -> SyllableTable:
     votes: dict[str, Counter[str]] = defaultdict(Counter)
     read_as: dict[str, str] = {}
     shapes: set[str] = set()
+    chars_of: dict[str, list[str]] = defaultdict(list)
     for code, entry in pinyin_dict.items():
         if not 0x4E00 <= code <= 0x9FFF:
             continue
@@ -73,8 +73,9 @@ def syllable_table(espeak) -> SyllableTable:
         shapes.add(words[0])
         if "," in entry:
             continue  # a polyphone: its form tells nothing about one syllable
-        syllable = to_tone3(entry, neutral_tone_with_five=True)
+        syllable = numbered(entry)
         votes[syllable][words[0]] += 1
+        chars_of[syllable].append(char)
         read_as[char] = words[0]
     form, homophone = {}, {}
     for syllable, counter in votes.items():
@@ -82,8 +83,7 @@ def syllable_table(espeak) -> SyllableTable:
         if n < 2 or n * 2 < sum(counter.values()):
             continue  # no clear form: espeak's reading of this syllable is not known
         form[syllable] = best
-        candidates = [c for c, f in read_as.items()
-                      if f == best and to_tone3(pinyin_dict[ord(c)], neutral_tone_with_five=True) == syllable]
+        candidates = [c for c in chars_of[syllable] if read_as[c] == best]
         if candidates:
             homophone[syllable] = max(candidates, key=lambda c: (in_phrases[c], -ord(c)))
     # Syllables with too few one-reading characters to vote (da4, quan1): espeak's form of
@@ -93,7 +93,7 @@ def syllable_table(espeak) -> SyllableTable:
         by_base.setdefault(syllable[:-1], shape)
     for entry in pinyin_dict.values():
         for reading in entry.split(","):
-            syllable = to_tone3(reading, neutral_tone_with_five=True)
+            syllable = numbered(reading)
             if syllable and syllable not in form and syllable[:-1] in by_base:
                 form[syllable] = _TONE.sub(CONTOURS[syllable[-1]], by_base[syllable[:-1]])
     # Every syllable espeak gave a character, in each tone (a syllable's tone changes in

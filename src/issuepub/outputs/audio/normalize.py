@@ -47,6 +47,8 @@ _CODE_CONTEXT = re.compile(
 )
 # Units written in Latin letters after a number, longest first (m² before m, min before m).
 _UNITS = {
+    "μg/m³": "微克每立方米", "µg/m³": "微克每立方米", "mg/m³": "毫克每立方米",
+    "μg": "微克", "µg": "微克", "μm": "微米", "µm": "微米", "nm": "纳米",
     "km/h": "公里每小时", "km²": "平方公里", "km2": "平方公里", "km": "公里",
     "m²": "平方米", "m³": "立方米", "kg": "公斤", "mg": "毫克", "g": "克",
     "cm": "厘米", "mm": "毫米", "ml": "毫升", "mL": "毫升", "L": "升",
@@ -279,7 +281,11 @@ def normalize(
     def _range(m: re.Match) -> str:
         if float(m[1]) >= float(m[2]):
             return m[0]
-        return _number(m[1]) + "到" + _number(m[2])
+        after = t[m.end():m.end() + 3].lstrip()
+        # 2~3万人次 两到三万: a lone 2 before a measure word is 两, as in _integer.
+        first = "两" if m[1] == "2" and (after[:1] in _LIANG_UNITS or after.startswith(_LIANG_MULTI)) \
+            else _number(m[1])
+        return first + "到" + _number(m[2])
 
     t = re.sub(rf"(?<![\d.])({num})\s*[-–—~]\s*({num})(?=\s*[{_HAN}])", _range, t)
 

@@ -115,6 +115,13 @@ def test_the_example_build_writes_the_page_and_records_it(tmp_path):
     engine = _engine(issue_)
     rows = _check(page.read_text(encoding="utf-8"), issue_, engine)
     assert record["counts"]["sentences"] == len(rows)
+    # What the page shows per sentence is what the engine sends per chunk.
+    from issuepub.outputs.audio.pipeline import plan_article
+
+    for a in (a for a in issue_.articles if a.narrate):
+        for chunk in plan_article(issue_, a, engine).chunks:
+            assert engine.steering(chunk.text)[0] == "".join(
+                engine.steering(piece.text)[0] for piece in chunk.pieces)
     first = page.read_bytes()
     # A rebuild from the cache, and a render in this process: the same bytes.
     report = run_build(EXAMPLE, tmp_path, only=["audio"], options=BuildOptions(tts="offline"))

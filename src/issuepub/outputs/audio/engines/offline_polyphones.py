@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from pypinyin.phrases_dict import phrases_dict
 from pypinyin.pinyin_dict import pinyin_dict
@@ -173,7 +173,24 @@ class Steer:
 
 
 def steer(espeak, text: str) -> tuple[str, tuple[Steer, ...]]:
-    """``text`` with each polyphone espeak would misread replaced by a homophone of its reading."""
+    """``text`` with each polyphone espeak would misread replaced by a homophone of its reading.
+
+    Sentence by sentence, so a chunk of several sentences is steered exactly as the review
+    page steers each of them.
+    """
+    pieces = [m for m in re.finditer(r"[^。！？；]+[。！？；]*|[。！？；]+", text)]
+    if len(pieces) > 1:
+        given, decisions = [], []
+        for m in pieces:
+            piece, found = _steer_sentence(espeak, m[0])
+            given.append(piece)
+            decisions += [Steer(replace(d.reading, index=d.reading.index + m.start()), d.heard, d.given)
+                          for d in found]
+        return "".join(given), tuple(decisions)
+    return _steer_sentence(espeak, text)
+
+
+def _steer_sentence(espeak, text: str) -> tuple[str, tuple[Steer, ...]]:
     table = syllable_table(espeak)
     found = polyphones.readings(text)
     if not found:

@@ -113,7 +113,8 @@ def _spoken_html(spoken: str, inserted: list[tuple[int, int]], steering) -> str:
         if reading is None:
             out.append(escape(char))
         else:
-            odd = reading.pinyin != reading.choices[0]
+            # Not the character's most used reading (neutral tones, as in 的 de, are usual).
+            odd = reading.pinyin != reading.choices[0] and not reading.pinyin.endswith("5")
             classes = "p" + (" odd" if odd else "") + (" steered" if k in steered else "")
             given = (f'<span class="given">→{escape(steered[k])}</span>' if k in steered else "")
             title = "可读：" + "、".join(polyphones.Reading(0, char, c, ()).marked

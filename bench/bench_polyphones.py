@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import collections
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -19,10 +20,15 @@ sys.path.insert(0, str(ROOT / "src"))
 
 import pypinyin  # noqa: E402
 
+from issuepub.importer import import_issue_text  # noqa: E402
+from issuepub.outputs.audio import engines  # noqa: E402
 from issuepub.outputs.audio.engines import offline_polyphones as op  # noqa: E402
 from issuepub.outputs.audio.engines.offline import Espeak, OfflineEngine  # noqa: E402
 from issuepub.outputs.audio.normalize import normalize  # noqa: E402
+from issuepub.outputs.audio.review import render_review  # noqa: E402
 from issuepub.outputs.audio.script import speakable_text  # noqa: E402
+from issuepub.outputs.base import BuildOptions  # noqa: E402
+from issuepub.sources import load_issue  # noqa: E402
 from issuepub.text import split_sentences  # noqa: E402
 
 
@@ -55,6 +61,15 @@ def main() -> int:
     print(f"| reading not measurable (no syllable split) | {result.unknown} |")
     print(f"| syllable table learnt from espeak | {table_seconds:.2f} s |")
     print(f"| steering and measuring the issue | {seconds:.2f} s |")
+    with tempfile.TemporaryDirectory() as tmp:
+        import_issue_text(args.corpus, Path(tmp) / "issue")
+        issue = load_issue(Path(tmp) / "issue")
+        engine = engines.create(issue.audio, BuildOptions(tts="offline"))
+        started = time.perf_counter()
+        review = render_review(issue, engine)
+        review_seconds = time.perf_counter() - started
+    print(f"| review page of the issue (spoken.html, {len(review.html.encode()) // 1024} KB) "
+          f"| {review_seconds:.2f} s |")
     left = collections.Counter(f"{r.char} {r.pinyin} (espeak {h})" for _, r, h in wrong)
     if left:
         print()

@@ -132,7 +132,6 @@ def espeak_readings(espeak, text: str) -> dict[int, str]:
     """
     known = syllable_table(espeak).known
     out: dict[int, str] = {}
-    stretches = [(0, len(text))]
     whole = _syllables(espeak, text, known)
     offsets = [m.start() for m in _SYLLABLE_CHAR.finditer(text)]
     if whole is not None and len(whole) == len(offsets):
@@ -153,7 +152,7 @@ def agrees(table: SyllableTable, reading: Reading, heard: str | None) -> bool | 
         return None
     # A neutral tone (wanted, or espeak's in a compound such as 还是 hái shi): the syllable
     # is what matters.
-    if reading.pinyin.endswith("5") or heard.endswith("11") or heard[:-1].endswith("11"):
+    if reading.pinyin.endswith("5") or re.search(r"11[nN]?$", heard):
         base = [table.form.get(reading.pinyin[:-1] + t) for t in "12345"]
         return any(b is not None and _toneless(b) == _toneless(heard) for b in base)
     if wanted is None:

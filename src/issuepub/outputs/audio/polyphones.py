@@ -9,6 +9,8 @@ Readings are numbered pinyin (``huan2``; 5 is the neutral tone).
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -18,9 +20,9 @@ from pypinyin import Style
 from pypinyin.contrib.tone_convert import to_tone, to_tone3
 from pypinyin.phrases_dict import phrases_dict
 
-# Phrases whose reading pypinyin 0.55 gives differently from how a news reader says them, in
-# pypinyin's own format. Bump FIXES_REVISION when this changes: it is part of the audio cache
-# key of the offline engine (a changed reading must be synthesised again).
+# Phrases whose reading pypinyin 0.55 gives differently from how a news reader says them (tone
+# marks, one syllable per character). Their digest is part of the offline engine's cache key
+# (``revision``), so a changed reading is synthesised again.
 PHRASE_FIXES: dict[str, str] = {
     "还款": "huán kuǎn", "还贷": "huán dài", "还债": "huán zhài", "还钱": "huán qián",
     "偿还": "cháng huán", "归还": "guī huán", "还清": "huán qīng", "退还": "tuì huán",
@@ -36,7 +38,6 @@ PHRASE_FIXES: dict[str, str] = {
     "行长": "háng zhǎng", "处长": "chù zhǎng", "着力": "zhuó lì", "着眼": "zhuó yǎn",
     "着手": "zhuó shǒu", "着重": "zhuó zhòng",
 }
-FIXES_REVISION = 1
 
 # Read by tone-sandhi rules the voice applies itself (一个 yí gè, 不是 bú shì): not steered.
 SANDHI = frozenset("一不")
@@ -102,8 +103,10 @@ def _load_fixes() -> None:
 
 
 def revision() -> str:
-    """What decides the readings: pypinyin's version and the fixes (for cache keys)."""
-    return f"pypinyin {pypinyin.__version__}, fixes {FIXES_REVISION}"
+    """What decides the readings, for cache keys: pypinyin's version and the fixes' content
+    (a digest, so an edited fix re-synthesises what it changes without a manual bump)."""
+    fixes = json.dumps(sorted(PHRASE_FIXES.items()), ensure_ascii=False)
+    return f"pypinyin {pypinyin.__version__}, fixes {hashlib.sha256(fixes.encode()).hexdigest()[:16]}"
 
 
 _HAN_RUN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]+")

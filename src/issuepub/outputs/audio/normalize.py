@@ -59,8 +59,9 @@ _UNIT_RE = re.compile(
     r"(?:(?<=\d)|(?<=\d[万亿]))\s*(" + "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
     + r")(?![A-Za-z²³])")
 _CURRENCIES = {"¥": "元", "￥": "元", "$": "美元", "€": "欧元", "£": "英镑"}
-# Words before a:b that make it a score or a ratio, not a clock time.
-_RATIO_CUE = re.compile(r"(?:以|比分|比例为?|比为|按|按照|之比为?|为)\s*$")
+# Words before or after a:b that make 2:10 a score or a ratio, not a clock time.
+_RATIO_BEFORE = re.compile(r"(?:比分|比例|比为|之比)[^，。；！？,;]{0,6}$|(?:按|按照)\s*$")
+_RATIO_AFTER = re.compile(r"^\s*(?:获胜|战胜|取胜|击败|赢|胜|负|落败|的比分|的比例|的优势)")
 _RANGE_DASH = "-–~—―"
 _UNSPEAKABLE = "✎■□●○◆◇★☆▲△▼▽※◎♦♥♠♣►▶◀◼◻▪▫"
 _ASCII_TO_CJK = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
@@ -292,7 +293,8 @@ def normalize(
     # Scores and ratios: 3:1 三比一 (a single digit after the colon, a ∶, or a cue before).
     def _ratio(m: re.Match) -> str:
         clock = m[2] != "∶" and len(m[3]) == 2 and int(m[1]) <= 23 and int(m[3]) <= 59
-        if clock and not _RATIO_CUE.search(t[max(0, m.start() - 6):m.start()]):
+        if clock and not (_RATIO_BEFORE.search(t[max(0, m.start() - 10):m.start()])
+                          or _RATIO_AFTER.search(t[m.end():m.end() + 4])):
             return m[0]
         return cardinal(int(m[1])) + "比" + cardinal(int(m[3]))
 

@@ -438,6 +438,10 @@ def _polyphones():
     return offline_polyphones
 
 
+def _steering_table():
+    return _polyphones().syllable_table(Espeak.get())
+
+
 @functools.lru_cache(maxsize=8192)
 def _steer(text: str) -> tuple:
     return _polyphones().steer(Espeak.get(), text)
@@ -489,7 +493,11 @@ class OfflineEngine(Engine):
         return _Worker(process)
 
     async def start(self, jobs: int) -> None:
+        # The steering's syllable table is learnt from this process's espeak while the
+        # workers start up.
+        table = asyncio.ensure_future(asyncio.to_thread(_steering_table))
         self._workers = [await self._spawn() for _ in range(jobs)]
+        await table
 
     async def close(self) -> None:
         workers, self._workers = self._workers, []
@@ -501,8 +509,11 @@ class OfflineEngine(Engine):
         for i, worker in enumerate(self._workers):
             if worker.reader.done():  # replace a worker that died; the caller retries
                 self._workers[i] = await self._spawn()
+        # Steered in a thread: espeak's phoneme lookup runs without the GIL, so the event loop
+        # keeps the workers fed meanwhile.
+        given = (await asyncio.to_thread(self.steering, text))[0]
         worker = min(self._workers, key=lambda w: len(w.pending))
-        header, pcm = await worker.request(self.steering(text)[0])
+        header, pcm = await worker.request(given)
         if not header.get("ok"):
             raise EngineError(header.get("error") or "离线语音引擎合成失败。")
         rate = int(header["sample_rate"])

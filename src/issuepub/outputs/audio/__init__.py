@@ -15,8 +15,11 @@ def build(ctx):
     # Imported here so the offline engine's worker processes, which import this package,
     # load only the engine and not the whole pipeline.
     from .pipeline import build as build_audio
+    from .review import write_review
 
-    return build_audio(ctx)
+    result = build_audio(ctx)
+    write_review(ctx, result)
+    return result
 
 
 def check(ctx):

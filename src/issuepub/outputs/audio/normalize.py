@@ -45,12 +45,31 @@ _CODE_CONTEXT = re.compile(
     r"(?:电话|热线|号码|编码|邮编|代号|证号|编号|刊号|账号|拨打|致电|ISSN|CN|QQ|No\.?)\s*[:：]?\s*$",
     re.IGNORECASE,
 )
+# Units written in Latin letters after a number, longest first (m² before m, min before m).
+_UNITS = {
+    "μg/m³": "微克每立方米", "µg/m³": "微克每立方米", "mg/m³": "毫克每立方米",
+    "μg": "微克", "µg": "微克", "μm": "微米", "µm": "微米", "nm": "纳米",
+    "km/h": "公里每小时", "km²": "平方公里", "km2": "平方公里", "km": "公里",
+    "m²": "平方米", "m³": "立方米", "kg": "公斤", "mg": "毫克", "g": "克",
+    "cm": "厘米", "mm": "毫米", "ml": "毫升", "mL": "毫升", "L": "升",
+    "kW·h": "千瓦时", "kWh": "千瓦时", "kW": "千瓦", "MW": "兆瓦", "GW": "吉瓦", "kV": "千伏",
+    "dB": "分贝", "min": "分钟", "h": "小时", "m": "米",
+}
+_UNIT_RE = re.compile(
+    r"(?:(?<=\d)|(?<=\d[万亿]))\s*(" + "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
+    + r")(?![A-Za-z²³])")
+_CURRENCIES = {"¥": "元", "￥": "元", "$": "美元", "€": "欧元", "£": "英镑"}
+# Words before or after a:b that make 2:10 a score or a ratio, not a clock time.
+_RATIO_BEFORE = re.compile(r"(?:比分|比例|比为|之比)[^，。；！？,;]{0,6}$|(?:按|按照)\s*$")
+_RATIO_AFTER = re.compile(r"^\s*(?:获胜|战胜|取胜|击败|赢|胜|负|落败|的比分|的比例|的优势)")
+_RANGE_DASH = "-–~—―"
 _UNSPEAKABLE = "✎■□●○◆◇★☆▲△▼▽※◎♦♥♠♣►▶◀◼◻▪▫"
 _ASCII_TO_CJK = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
 _FULLWIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９％＋－．／＜＞＝"}
 _FULLWIDTH.update({ord(chr(o)): o - 0xFEE0 for o in range(0xFF21, 0xFF3B)})
 _FULLWIDTH.update({ord(chr(o)): o - 0xFEE0 for o in range(0xFF41, 0xFF5B)})
 _FULLWIDTH[ord("～")] = ord("~")
+_FULLWIDTH[ord("−")] = ord("-")  # the minus sign
 
 
 # --- number readings ----------------------------------------------------------------------
@@ -133,8 +152,13 @@ def _spell_latin(word: str, latin: LatinMode) -> str:
 def _alnum_token(m: re.Match, latin: LatinMode) -> str:
     """Model names and grades mixing letters and digits: V1, 5A, C919."""
     token = m.group(0)
-    return "".join(_spell_latin(part, latin) if part.isalpha() else digits(part)
-                   for part in re.findall(r"[A-Za-z]+|\d+", token))
+    # Two digits after letters are a number (G20 二十, Top10 十); longer runs are model
+    # numbers said digit by digit (C919 九一九), as are digits before letters (5A).
+    parts = re.findall(r"[A-Za-z]+|\d+", token)
+    return "".join(
+        _spell_latin(part, latin) if part.isalpha()
+        else cardinal(int(part)) if len(part) == 2 and part[0] != "0" and i > 0 else digits(part)
+        for i, part in enumerate(parts))
 
 
 def _address(m: re.Match, latin: LatinMode) -> str:
@@ -199,6 +223,11 @@ def normalize(
     t = re.sub(rf"(?<=[{_HAN}{_CJK_PUNCT}])\s+(?=[\d])|(?<=[\d%])\s+(?=[{_HAN}{_CJK_PUNCT}])", "", t)
     t = re.sub(rf"(?<=[{_HAN}])\s+(?=[{_HAN}])", "，", t)
 
+    # Units and money signs in Latin script: 100km 100公里, ¥80 80元.
+    t = _UNIT_RE.sub(lambda m: _UNITS[m[1]], t)
+    t = re.sub(r"([¥￥$€£])\s*(\d+(?:\.\d+)?)\s*(万亿|万|亿)?(?!\s*元)",
+               lambda m: m[2] + (m[3] or "") + _CURRENCIES[m[1]], t)
+
     # Addresses before anything reads their digits or dots.
     t = re.sub(
         r"(?<![\w.-])(?:https?://)?[\w.-]+@[\w-]+(?:\.[\w-]+)+|https?://[\w./%?=&#-]+|(?:www\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.(?:cn|com|net|org|gov)\b[\w./-]*",
@@ -209,6 +238,13 @@ def normalize(
     t = re.sub(r"(?<![\d.])(0\d{2,3})-(\d{7,8})(?![\d.])", lambda m: digits(m[1]) + "，" + digits(m[2]), t)
     t = re.sub(r"(?<![\d.])1[3-9]\d{9}(?![\d.])", lambda m: digits(m[0]), t)
     t = re.sub(r"(?<![\d.])\d{5,}(?=热线)", lambda m: digits(m[0]), t)
+
+    # Dates written with separators: 2024-11-15, 2024.11.15, 2024/11/15.
+    t = re.sub(
+        r"(?<![\d.])((?:19|20)\d{2})([-./])(0?[1-9]|1[0-2])\2(0?[1-9]|[12]\d|3[01])(?![\d.])",
+        lambda m: digits(m[1], year=True) + "年" + cardinal(int(m[3])) + "月" + cardinal(int(m[4])) + "日",
+        t,
+    )
 
     # Years: 2024年 二〇二四年, 2021-2024年, an event's year before its Latin name, 90后.
     t = re.sub(
@@ -228,8 +264,13 @@ def normalize(
 
     num = r"\d+(?:\.\d+)?"
     # Percentages and per mille: 6.4% 百分之六点四, 5%-10%.
+    # A minus: 零下 for temperatures, 负 before a percentage (never inside a range: 5%-10%).
+    t = re.sub(rf"(?<![\d.%A-Za-z])-\s*({num})\s*℃", lambda m: "零下" + _number(m[1]) + "摄氏度", t)
+    t = re.sub(rf"(?<![\d.%A-Za-z])-\s*(?=({num})\s*%)", "负", t)
+    t = t.replace("±", "正负").replace("≥", "大于等于").replace("≤", "小于等于")
+    t = t.replace("≠", "不等于").replace("≈", "约等于")
     t = re.sub(
-        rf"({num})\s*%?\s*[-–~至到]\s*({num})\s*%",
+        rf"({num})\s*%?\s*[{_RANGE_DASH}至到]\s*({num})\s*%",
         lambda m: "百分之" + _number(m[1]) + "到百分之" + _number(m[2]), t,
     )
     t = re.sub(rf"({num})\s*%", lambda m: "百分之" + ("百" if m[1] == "100" else _number(m[1])), t)
@@ -241,15 +282,29 @@ def normalize(
     def _range(m: re.Match) -> str:
         if float(m[1]) >= float(m[2]):
             return m[0]
-        return _number(m[1]) + "到" + _number(m[2])
+        after = t[m.end():m.end() + 3].lstrip()
+        # 2~3万人次 两到三万: a lone 2 before a measure word is 两, as in _integer.
+        first = "两" if m[1] == "2" and (after[:1] in _LIANG_UNITS or after.startswith(_LIANG_MULTI)) \
+            else _number(m[1])
+        return first + "到" + _number(m[2])
 
     t = re.sub(rf"(?<![\d.])({num})\s*[-–—~]\s*({num})(?=\s*[{_HAN}])", _range, t)
 
-    # Clock times: 7:30 七点三十分.
+    # Scores and ratios: 3:1 三比一 (a single digit after the colon, a ∶, or a cue before).
+    def _ratio(m: re.Match) -> str:
+        clock = m[2] != "∶" and len(m[3]) == 2 and int(m[1]) <= 23 and int(m[3]) <= 59
+        if clock and not (_RATIO_BEFORE.search(t[max(0, m.start() - 10):m.start()])
+                          or _RATIO_AFTER.search(t[m.end():m.end() + 4])):
+            return m[0]
+        return cardinal(int(m[1])) + "比" + cardinal(int(m[3]))
+
+    t = re.sub(r"(?<![\d.:：])(\d{1,3})\s*([:：∶])\s*(\d{1,3})(?![\d.:：])", _ratio, t)
+
+    # Clock times: 7:30 七点三十分, 2:15 两点十五分.
     t = re.sub(
         r"(?<![\d.])([01]?\d|2[0-3])[:：]([0-5]\d)(?![\d.])",
-        lambda m: cardinal(int(m[1])) + "点" + ("" if m[2] == "00" else
-                                               ("零" if m[2][0] == "0" else "") + cardinal(int(m[2])) + "分"),
+        lambda m: ("两" if int(m[1]) == 2 else cardinal(int(m[1]))) + "点" + (
+            "" if m[2] == "00" else ("零" if m[2][0] == "0" else "") + cardinal(int(m[2])) + "分"),
         t,
     )
     # Fractions and rates: 1/3 三分之一, 99元/月 九十九元每月.
@@ -261,7 +316,11 @@ def normalize(
         r"(?<![\d.])\d+(?:-\d+)+(?![\d.])",
         lambda m: "杠".join(digits(p) for p in m[0].split("-")), t,
     )
-    # Letters and digits together: V1, 5A, C919.
+    # After Latin letters: a decimal is read as one (PM2.5 PM二点五), No.1 is 第一.
+    t = re.sub(r"(?<=[A-Za-z])\d+\.\d+(?![\d.])", lambda m: decimal(m[0]), t)
+    t = re.sub(r"(?<![A-Za-z])No\.\s*(\d{1,3})(?![\d.])", lambda m: "第" + cardinal(int(m[1])), t,
+               flags=re.IGNORECASE)
+    # Letters and digits together: V1, 5A, C919, G20.
     t = re.sub(r"(?<![A-Za-z\d])(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z\d]+(?![A-Za-z\d])",
                lambda m: _alnum_token(m, latin), t)
 
@@ -276,6 +335,13 @@ def normalize(
     t = re.sub(r"(?<![\d.])(\d+)\.0+(?=元)", lambda m: m[1], t)  # 8.00元 八元
     t = re.sub(r"(?<![\d.])\d+\.\d+(?![\d.])", lambda m: decimal(m[0]), t)
     t = _integers(t)
+
+    # A single dash or tilde between two readings of numbers, dates or times is 到:
+    # 一月一日-三月三十一日, 九点-十七点, 零下五摄氏度~三摄氏度 (a double dash stays a pause).
+    t = re.sub(
+        rf"(?<=[日月号时点分秒年度名〇零一二三四五六七八九十百千万亿两])\s*(?<![—―])[{_RANGE_DASH}](?![—―])\s*"
+        r"(?=[〇零一二三四五六七八九十两]|百分之|零下)",
+        "到", t)
 
     # Pauses: dashes, ellipses, middle dots, slashes and hyphens left over.
     t = _dashes(t)

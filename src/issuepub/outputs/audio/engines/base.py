@@ -110,6 +110,11 @@ class Engine(abc.ABC):
         """Ask whether the configured voice is offered; None: this engine has only its own."""
         return None
 
+    def steering(self, text: str) -> tuple[str, tuple]:
+        """What the voice is given for ``text`` beyond normalisation, with the decisions made
+        (the offline engine steers polyphones); a voice that reads context itself gets it as is."""
+        return text, ()
+
     async def start(self, jobs: int) -> None:
         """Acquire what synthesis needs (worker processes, connections) for ``jobs`` at once."""
 

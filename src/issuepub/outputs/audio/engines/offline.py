@@ -283,6 +283,23 @@ class Espeak:
             marks.append(Mark(index[pos], index[end_pos] + 1, start, max(start, end)))
         return pcm, marks, seconds
 
+    def clause_phonemes(self, text: str) -> list[tuple[int, int, str]]:
+        """espeak_TextToPhonemes in espeak's own mnemonics, clause by clause, each with the
+        [start, end) of the text it was made from."""
+        data = text.encode("utf-8")
+        buf = ctypes.create_string_buffer(data)
+        base = ctypes.addressof(buf)
+        ptr = ctypes.c_void_p(base)
+        ends = {len(text[:i].encode("utf-8")): i for i in range(len(text) + 1)}
+        out, start = [], 0
+        with self.lock:
+            while ptr.value:
+                result = self.lib.espeak_TextToPhonemes(ctypes.byref(ptr), _CHARS_UTF8, 0)
+                end = ends.get(ptr.value - base, len(text)) if ptr.value else len(text)
+                out.append((start, end, (result or b"").decode("utf-8")))
+                start = end
+        return out
+
     def phonemes(self, text: str) -> str:
         """espeak_TextToPhonemes in IPA, clauses joined by ' | ' (for checks, not synthesis)."""
         buf = ctypes.create_string_buffer(text.encode("utf-8"))
@@ -414,6 +431,22 @@ class _Worker:
         await self.reader
 
 
+def _polyphones():
+    # Imported when first needed: the worker processes never load pypinyin's dictionaries.
+    from . import offline_polyphones
+
+    return offline_polyphones
+
+
+def _steering_table():
+    return _polyphones().syllable_table(Espeak.get())
+
+
+@functools.lru_cache(maxsize=8192)
+def _steer(text: str) -> tuple:
+    return _polyphones().steer(Espeak.get(), text)
+
+
 class OfflineEngine(Engine):
     name = "offline"
     final = False
@@ -435,7 +468,17 @@ class OfflineEngine(Engine):
         return self._version
 
     def identity(self) -> dict:
-        return {**super().identity(), "respell": RESPELL_REVISION, "synthesis": SYNTHESIS_REVISION}
+        return {**super().identity(), "respell": RESPELL_REVISION, "synthesis": SYNTHESIS_REVISION,
+                "polyphones": _polyphones().revision(self._version)}
+
+    def steering(self, text: str) -> tuple[str, tuple]:
+        """The text espeak is given for ``text`` (polyphones steered) and each decision.
+
+        Worked out in this process with its own espeak instance (only its phoneme lookup is
+        used, never synthesis), so the workers' pinned synthesis state is never touched and
+        the review page shows exactly what the workers are sent.
+        """
+        return _steer(text)
 
     def default_jobs(self) -> int:
         return max(1, os.cpu_count() or 1)
@@ -450,7 +493,11 @@ class OfflineEngine(Engine):
         return _Worker(process)
 
     async def start(self, jobs: int) -> None:
+        # The steering's syllable table is learnt from this process's espeak while the
+        # workers start up.
+        table = asyncio.ensure_future(asyncio.to_thread(_steering_table))
         self._workers = [await self._spawn() for _ in range(jobs)]
+        await table
 
     async def close(self) -> None:
         workers, self._workers = self._workers, []
@@ -462,8 +509,11 @@ class OfflineEngine(Engine):
         for i, worker in enumerate(self._workers):
             if worker.reader.done():  # replace a worker that died; the caller retries
                 self._workers[i] = await self._spawn()
+        # Steered in a thread: espeak's phoneme lookup runs without the GIL, so the event loop
+        # keeps the workers fed meanwhile.
+        given = (await asyncio.to_thread(self.steering, text))[0]
         worker = min(self._workers, key=lambda w: len(w.pending))
-        header, pcm = await worker.request(text)
+        header, pcm = await worker.request(given)
         if not header.get("ok"):
             raise EngineError(header.get("error") or "离线语音引擎合成失败。")
         rate = int(header["sample_rate"])

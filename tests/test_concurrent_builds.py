@@ -70,3 +70,29 @@ def test_two_builds_at_once_never_break_a_file(tmp_path):
         # first was already done when it started).
         assert codes == [0, 0] or (not wait and codes == [0, 3]), results
         _assert_consistent(out)
+
+
+def test_builds_of_two_issues_at_once_both_reach_the_magazine_site(tmp_path):
+    """Two issues built into one root at the same moment: the magazine's index and sitemap are
+    made from every issue's manifest, so the one that finishes last must still list the other
+    (the root's site lock: without it each made the index from the other's old state)."""
+    first = _small_issue(tmp_path / "a")
+    second = tmp_path / "b" / "issue"
+    shutil.copytree(first, second)
+    toml = second / "issue.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("number = 3", "number = 4"), encoding="utf-8")
+    out = tmp_path / "out"
+    for _ in range(3):
+        shutil.rmtree(out, ignore_errors=True)
+        builds = [subprocess.Popen(
+            [sys.executable, "-m", "issuepub", "build", str(issue), "--out", str(out), "--only", "site",
+             "--draft"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for issue in (first, second)]
+        for build in builds:
+            _, err = build.communicate(timeout=300)
+            assert build.returncode == 0, err
+        index = (out / "site" / "index.html").read_text(encoding="utf-8")
+        sitemap = (out / "site" / "sitemap.xml").read_text(encoding="utf-8")
+        for number in ("2025/03a/", "2025/04a/"):
+            assert number in index and number in sitemap, number
+        assert not list(out.glob(".site-staging-*")) and not list(out.rglob("*.part"))

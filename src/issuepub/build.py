@@ -7,6 +7,7 @@ records of outputs that were not rebuilt this time.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
@@ -28,6 +29,8 @@ MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "issuepub-manifest"
 MANIFEST_VERSION = 1
 LOCK_WAIT_SECONDS = 5.0  # a second build of the same folder waits this long, then refuses
+ROOT_LOCK_NAME = ".site.lock"  # in the output root: held while the magazine-level files change
+ROOT_LOCK_WAIT_SECONDS = 300.0  # another issue's site step takes seconds, not minutes
 
 
 @dataclass
@@ -132,12 +135,18 @@ def _run_locked(issue: Issue, out_dir: Path, only: list[str] | None, options: Bu
         if hasattr(module, "check"):
             module.check(ctx)
     for name, module in modules.items():
-        result = module.build(ctx)
-        merge_result(manifest, name, result)
-        report.summary.extend(result.summary)
-        report.failures.extend(result.failures)
-        # Written after every output, so an interrupted build keeps what it finished.
-        write_manifest(manifest_path, manifest, result.commit)
+        # An output that also writes the root's shared files (the site: the magazine index and
+        # feed, made from every issue's manifest) runs under the root's lock until its manifest
+        # is in place, so two builds of different issues never make it from each other's old state.
+        shared = (exclusive_lock(out_dir.parent / ROOT_LOCK_NAME, ROOT_LOCK_WAIT_SECONDS)
+                  if getattr(module, "WRITES_ROOT", False) else contextlib.nullcontext())
+        with shared:
+            result = module.build(ctx)
+            merge_result(manifest, name, result)
+            report.summary.extend(result.summary)
+            report.failures.extend(result.failures)
+            # Written after every output, so an interrupted build keeps what it finished.
+            write_manifest(manifest_path, manifest, result.commit)
     return report
 
 

@@ -49,6 +49,7 @@ from . import magazine as mag
 from . import pages
 
 NAME = "site"
+WRITES_ROOT = True  # <out_root>/site/ is shared by every issue built there: the build locks the root
 SITE_DIR = "site"
 ARTWORK_NAME = "artwork.jpg"
 MAGAZINE_DIR = "site"  # <out_root>/site/: the magazine-level files, at base_url/

@@ -57,10 +57,11 @@ def _xhtml_texts(epub: Path) -> dict[str, str]:
             if not name.endswith(".xhtml"):
                 continue
             root = etree.fromstring(z.read(name))
-            for el in list(root.iter("{*}ul", "{*}p", "{*}dl")):
+            for el in list(root.iter("{*}ul", "{*}p", "{*}dl", "{*}span")):
                 # Also the colophon's own rows (期号 下半月 2024年第11期) and its made-with
-                # line: written by the EPUB output, not text of the sources.
-                if el.get("class") in ("masthead", "price", "made-with") or (
+                # line, and the contents page's printed page numbers (标题 作者 11: spans
+                # set apart by a space): written by the EPUB output, not text of the sources.
+                if el.get("class") in ("masthead", "price", "made-with", "toc-page") or (
                         el.tag.endswith("dl") and name.endswith("colophon.xhtml")):
                     el.getparent().remove(el)
             out[name] = "".join(root.itertext())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from pathlib import Path
@@ -21,17 +22,63 @@ EXIT_OK, EXIT_FAILURES, EXIT_USER, EXIT_ENVIRONMENT = 0, 1, 2, 3
 DEFAULT_OUT = Path("build")
 
 
+# argparse's own messages are English; these say the same in Chinese (unmatched ones stay as
+# they are, so a newer Python's rewording degrades to English, never to a crash).
+_ARGPARSE_MESSAGES = (
+    (re.compile(r"argument 命令: invalid choice: '(.*)' \(choose from (.*)\)"),
+     lambda m: f"没有“{m[1]}”这个命令，可用的命令：{_choices(m[2])}"),
+    (re.compile(r"argument (\S+): invalid choice: '(.*)' \(choose from (.*)\)"),
+     lambda m: f"{m[1]} 不能是“{m[2]}”，只能是 {_choices(m[3])}"),
+    (re.compile(r"argument (\S+): invalid int value: '(.*)'"), lambda m: f"{m[1]} 后面要写整数，不是“{m[2]}”"),
+    (re.compile(r"argument (\S+): invalid \w+ value: '(.*)'"), lambda m: f"{m[1]} 的值“{m[2]}”不对"),
+    (re.compile(r"argument (\S+): expected one argument"), lambda m: f"{m[1]} 后面要写一个值"),
+    (re.compile(r"argument (\S+): expected at least one argument"), lambda m: f"{m[1]} 后面至少要写一个值"),
+    (re.compile(r"argument (\S+): ignored explicit argument '(.*)'"), lambda m: f"{m[1]} 后面不能带值“{m[2]}”"),
+    (re.compile(r"the following arguments are required: (.*)"), lambda m: f"缺少 {m[1]}"),
+    (re.compile(r"unrecognized arguments: (.*)"), lambda m: f"不认识的参数 {m[1]}"),
+    (re.compile(r"ambiguous option: (\S+) could match (.*)"), lambda m: f"{m[1]} 不明确，可能是 {m[2]}"),
+)
+
+
+def _choices(text: str) -> str:
+    return "、".join(c.strip().strip("'") for c in text.split(","))
+
+
+def _chinese_usage_message(message: str) -> str:
+    for pattern, say in _ARGPARSE_MESSAGES:
+        if m := pattern.fullmatch(message):
+            return say(m)
+    return message
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+    def format_help(self) -> str:  # argparse ends section headings with an ASCII colon
+        return re.sub(r"^(参数|选项):$", r"\1：", super().format_help(), flags=re.MULTILINE)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage mistakes in Chinese with exit code 2."""
+    """argparse that speaks Chinese (help and usage mistakes) and exits with code 2."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示本说明后退出")
 
     def error(self, message: str):  # noqa: D401 - argparse API
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USER, f"{self.prog}：命令写法有误：{message}\n（用 {self.prog} --help 查看用法）\n")
+        self.exit(EXIT_USER, f"{self.prog}：命令写法有误：{_chinese_usage_message(message)}\n"
+                             f"（用 {self.prog} --help 查看用法）\n")
 
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="issuepub", description="把一期刊物的源文件制作成 EPUB 电子书、有声文章、印刷二维码和收听网页。")
-    p.add_argument("--version", action="version", version=f"issuepub {__version__}")
+    p.add_argument("--version", action="version", version=f"issuepub {__version__}", help="显示版本号后退出")
     p.add_argument("--debug", action="store_true", help="出错时显示完整的调用栈（给开发者看）")
     sub = p.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
 
@@ -91,6 +138,9 @@ def _parser() -> argparse.ArgumentParser:
     u.add_argument("--check-url", nargs="?", const="", metavar="URL",
                    help="最后再从公网核对：GET 每个二维码网址、Range 请求它的音频；"
                         "写 URL 时用它代替 base_url（如预发布地址）")
+    for command in sub.choices.values():  # --debug also after the command, where users put it
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="出错时显示完整的调用栈（给开发者看）")
     return p
 
 

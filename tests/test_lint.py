@@ -8,6 +8,8 @@ from pathlib import Path
 from issuepub.cli import main
 from issuepub.sources import check_issue
 
+from support.hostile import png_bytes
+
 ARTICLE = "articles/01-juanshou.md"
 
 # Front matter and body with artefacts; the picture's file name and the URL must not change.
@@ -59,7 +61,8 @@ def _write(issue: Path, text: str, *, crlf: bool = False, bom: bool = False) -> 
     path = issue / ARTICLE
     data = text.replace("\n", "\r\n") if crlf else text
     path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + data.encode("utf-8"))
-    (issue / "a,b.png").write_bytes(b"")  # not an image check: pictures only have to exist
+    # A real picture: check decodes every picture (S038); this test is about its name only.
+    (issue / "a,b.png").write_bytes(png_bytes())
     return path
 
 

@@ -172,7 +172,12 @@ def problems_for(path: Path, text: str, segments=None) -> list[Problem]:
 
 
 def listed_articles(root: Path, columns: Any) -> list[Path]:
-    """The article files issue.toml lists (that exist), in reading order, each once."""
+    """The article files issue.toml lists (that exist), in reading order, each once.
+
+    Only files the loader accepts: inside the issue folder once symlinks are resolved (else
+    ``check --fix`` would rewrite a file outside it, S036) and whose name the system takes."""
+    from .loader import contained, is_regular_file  # the loader imports this module
+
     out: list[Path] = []
     if not isinstance(columns, list):
         return out
@@ -181,9 +186,9 @@ def listed_articles(root: Path, columns: Any) -> list[Path]:
         if not isinstance(rels, list):
             continue
         for rel in rels:
-            if isinstance(rel, str):
+            if isinstance(rel, str) and contained(root, rel) is not None:
                 path = root / rel
-                if path.is_file() and path not in out:
+                if is_regular_file(path) and path not in out:
                     out.append(path)
     return out
 

@@ -59,3 +59,31 @@ def test_debug_after_the_command_shows_the_traceback(tmp_path):
         main(["build", str(missing), "--out", str(tmp_path / "out"), "--debug"])
     with pytest.raises(UserError):  # and before the command, as before
         main(["--debug", "outline", str(missing)])
+
+
+def test_output_into_a_closed_pipe_stops_quietly(example_copy):
+    """``issuepub outline --json DIR | head -1``: the reader goes away after one line; the
+    command stops without a message (it said 错误 [E019] 系统错误：Broken pipe)."""
+    article = example_copy / "articles" / "01-juanshou.md"
+    # A long article, so that the JSON is well beyond what a pipe holds (64 KiB).
+    article.write_text(article.read_text(encoding="utf-8") + "\n" + "长段落。" * 40_000 + "\n",
+                       encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "issuepub", "outline", "--json", str(example_copy)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.readline().strip() == b"{"
+    proc.stdout.close()
+    err = proc.stderr.read().decode("utf-8")
+    assert proc.wait(timeout=60) == 141
+    assert err == ""
+
+
+def test_a_broken_pipe_of_our_own_is_still_reported(tmp_path, monkeypatch):
+    """Only a closed standard output is silent: another broken pipe is a fault (E019, exit 3)."""
+    import issuepub.cli as cli
+
+    def broken(args):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setitem(cli.COMMANDS, "outline", broken)
+    result = run_cli("outline", tmp_path)
+    assert result.code == 3 and "E019" in result.err

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import select
 import sys
 import time
 from pathlib import Path
@@ -19,6 +21,7 @@ from . import __version__
 from .diagnostics import EnvironmentFault, Problem, UserError, environment_problem
 
 EXIT_OK, EXIT_FAILURES, EXIT_USER, EXIT_ENVIRONMENT = 0, 1, 2, 3
+EXIT_STDOUT_CLOSED = 141  # 128 + SIGPIPE
 DEFAULT_OUT = Path("build")
 
 
@@ -142,6 +145,16 @@ def _parser() -> argparse.ArgumentParser:
         command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
                              help="出错时显示完整的调用栈（给开发者看）")
     return p
+
+
+def _stdout_gone() -> bool:
+    """True when standard output is a pipe whose reader has closed it."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # not a real file (tests), or no poll
+        return False
 
 
 def _say(message: str) -> None:
@@ -326,6 +339,16 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem.format(), file=sys.stderr)
         return EXIT_ENVIRONMENT
+    except BrokenPipeError as exc:
+        if not _stdout_gone():  # a pipe of our own (to ffmpeg, say) broke: a fault to report
+            if args.debug:
+                raise
+            print(environment_problem(exc).format(), file=sys.stderr)
+            return EXIT_ENVIRONMENT
+        # The reader of our output went away (issuepub outline … | head): nothing to say to
+        # anyone; stop quietly, with the status a shell gives a process ended by SIGPIPE.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_STDOUT_CLOSED
     except OSError as exc:  # the machine's fault: permissions, full disk, wrong kind of path
         if args.debug:
             raise

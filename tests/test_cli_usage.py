@@ -87,3 +87,13 @@ def test_a_broken_pipe_of_our_own_is_still_reported(tmp_path, monkeypatch):
     monkeypatch.setitem(cli.COMMANDS, "outline", broken)
     result = run_cli("outline", tmp_path)
     assert result.code == 3 and "E019" in result.err
+
+
+def test_only_given_twice_builds_both(example_copy, tmp_path):
+    """``--only epub --only site`` built the site alone (the second --only replaced the first)."""
+    result = run_cli("build", example_copy, "--out", tmp_path / "out", "--only", "epub", "--only", "site")
+    assert result.code == 0, result.text
+    issue_dir = tmp_path / "out" / "tjzbsh-2025-03a"
+    assert (issue_dir / "tjzbsh-2025-03a.epub").is_file()
+    assert (issue_dir / "site" / "2025" / "03a" / "index.html").is_file()
+    assert not (issue_dir / "audio").exists() and not (issue_dir / "qr").exists()

@@ -97,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("issue_dir", type=Path, metavar="期刊文件夹")
     b.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="输出根目录",
                    help="输出根目录（默认 build/）；成品在 <根目录>/<期号>/ 下")
-    b.add_argument("--only", nargs="+", metavar="成品",
+    b.add_argument("--only", nargs="+", action="extend", metavar="成品",  # --only epub --only qr: both
                    help="只生成其中几种：epub audio qr site（可写多个，或用逗号分隔）")
     b.add_argument("--tts", choices=("offline", "edge"), default="offline",
                    help="朗读引擎：edge（微软神经语音，需联网，正式出版用）或 offline（离线 espeak-ng，默认）")

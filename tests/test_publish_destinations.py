@@ -27,3 +27,23 @@ def test_file_url_with_a_host_is_refused():
         parse_destination("file://var/www/ting")  # one slash short: "var" is read as a host
     problem = caught.value.problems[0]
     assert problem.code == "P008" and "file:///var/www/ting" in problem.fix
+
+
+def test_folder_destination_that_is_a_file_is_refused(example_copy, tmp_path):
+    """``--to`` naming a file (or a path through one) is P008 with the --to fix, before
+    anything is written (it was E003, whose fix says to change --out)."""
+    from support.hostile import PLACEHOLDER_BASE_URL, REAL_BASE_URL, run_cli
+
+    toml = example_copy / "issue.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(PLACEHOLDER_BASE_URL, REAL_BASE_URL),
+                    encoding="utf-8")
+    root = tmp_path / "build"
+    assert run_cli("build", example_copy, "--out", root, "--only", "site").code == 0
+    a_file = tmp_path / "a-file"
+    a_file.write_bytes(b"keep")
+    for to in (a_file, a_file / "ting"):
+        for dry in ((), ("--dry-run",)):
+            result = run_cli("publish", root, "--to", to, *dry)
+            assert result.code == 2, result.text
+            assert "P008" in result.err and "--to" in result.err and "E003" not in result.err
+    assert a_file.read_bytes() == b"keep"

@@ -167,6 +167,10 @@ def cmd_check(args) -> int:
     if args.fix:
         _fix_typography(args.issue_dir)
     issue, problems = check_issue(args.issue_dir)
+    if issue is not None:  # what build --only qr would refuse (Q001–Q005): check is the gate
+        from .outputs.qr import settings_problems
+
+        problems += settings_problems(issue)
     if issue is not None and args.tts != "offline":
         from .outputs.audio.pipeline import voice_problems
         from .outputs.base import BuildOptions

@@ -115,6 +115,17 @@ def _prune(qr_dir: Path, keep: set[str]) -> None:
             path.unlink()
 
 
+def settings_problems(issue: Issue) -> list[Problem]:
+    """For ``check``, the gate: what ``build`` would refuse in the codes of the print_qr
+    articles at issue.toml's settings (URL too long, printed size too small, level). A
+    placeholder base URL is not among them: check warns about it (S063), drafts allow it."""
+    try:
+        plan(issue, check_level(issue.qr.error_correction, issue.root / "issue.toml"), False)
+    except UserError as exc:
+        return list(exc.problems)
+    return []
+
+
 def check(ctx: BuildContext) -> None:
     """The input checks of ``build``, run by the build before any output writes a file."""
     level = check_level(ctx.options.qr_error_correction or ctx.issue.qr.error_correction,

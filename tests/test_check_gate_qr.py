@@ -36,3 +36,15 @@ def test_check_passes_when_the_size_fits(example_copy, tmp_path):
     check = run_cli("check", example_copy)
     assert check.code == 0 and "[Q0" not in check.text, check.text
     assert run_cli("build", example_copy, "--out", tmp_path / "out", "--only", "qr").code == 0
+
+
+def test_no_code_to_print_says_why(example_copy, tmp_path):
+    """No print_qr article: the summary said “0 个（…版本 -），均已解码核对”; now it says
+    that none is marked and how to get codes for every narrated article."""
+    for article in (example_copy / "articles").glob("*.md"):
+        article.write_text(article.read_text(encoding="utf-8").replace("print_qr: yes", "print_qr: no"),
+                           encoding="utf-8")
+    result = run_cli("build", example_copy, "--out", tmp_path / "out", "--only", "qr", "--draft")
+    assert result.code == 0, result.text
+    assert "二维码：0 个：没有文章标注 print_qr: yes" in result.out and "--all" in result.out
+    assert "均已解码核对" not in result.out and "版本 -" not in result.out

@@ -47,3 +47,15 @@ def test_folder_destination_that_is_a_file_is_refused(example_copy, tmp_path):
             assert result.code == 2, result.text
             assert "P008" in result.err and "--to" in result.err and "E003" not in result.err
     assert a_file.read_bytes() == b"keep"
+
+
+def test_placeholder_refusal_reads_as_a_sentence(example_copy, tmp_path):
+    """P005 said “网址 https://ting.example.cn example 域名是示例占位，不能发布”."""
+    from support.hostile import run_cli
+
+    root = tmp_path / "build"
+    assert run_cli("build", example_copy, "--out", root, "--only", "site").code == 0
+    result = run_cli("publish", root, "--to", tmp_path / "public")
+    assert result.code == 2 and "[P005]" in result.err
+    assert "网址 https://ting.example.cn 不能发布：example 域名是示例占位" in result.err, result.err
+    assert not (tmp_path / "public").exists()

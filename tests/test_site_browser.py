@@ -363,3 +363,27 @@ def test_tap_targets_and_a_steady_cue_line(tmp_path, serve, browser):
     response = page.request.get(base + "feed.xml")
     assert response.status == 200 and b"<rss" in response.body()
     assert not dialogs and not errors and not failed, (dialogs, errors, failed)
+
+
+@pytest.fixture
+def example_site(tmp_path) -> Path:
+    """The example's pages (no narration), as publish lays them out. Requested before
+    ``browser``, like ``example_build``."""
+    from issuepub.build import run_build
+
+    require_browser()
+    report = run_build(EXAMPLE, tmp_path / "build", only=["site"])
+    return _public(report.out_dir)
+
+
+def test_page_headings_stand_clear_of_the_masthead(example_site, serve, browser):
+    """Every page's heading has room under the red masthead (the magazine index's and the 404
+    page's touched it: 3 px at a phone's size)."""
+    base = serve(example_site)
+    for path in ("", "404.html", "2025/03a/", "2025/03a/02/"):
+        page, dialogs, errors, failed = _open(browser, base + path)
+        gap = page.evaluate("""() => document.querySelector('main h1').getBoundingClientRect().top
+                                   - document.querySelector('.masthead').getBoundingClientRect().bottom""")
+        assert gap >= 12, (path, gap)
+        assert not dialogs and not errors and not failed, (path, dialogs, errors, failed)
+        page.close()

@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
+import select
 import sys
 import time
 from pathlib import Path
@@ -18,20 +21,67 @@ from . import __version__
 from .diagnostics import EnvironmentFault, Problem, UserError, environment_problem
 
 EXIT_OK, EXIT_FAILURES, EXIT_USER, EXIT_ENVIRONMENT = 0, 1, 2, 3
+EXIT_STDOUT_CLOSED = 141  # 128 + SIGPIPE
 DEFAULT_OUT = Path("build")
 
 
+# argparse's own messages are English; these say the same in Chinese (unmatched ones stay as
+# they are, so a newer Python's rewording degrades to English, never to a crash).
+_ARGPARSE_MESSAGES = (
+    (re.compile(r"argument 命令: invalid choice: '(.*)' \(choose from (.*)\)"),
+     lambda m: f"没有“{m[1]}”这个命令，可用的命令：{_choices(m[2])}"),
+    (re.compile(r"argument (\S+): invalid choice: '(.*)' \(choose from (.*)\)"),
+     lambda m: f"{m[1]} 不能是“{m[2]}”，只能是 {_choices(m[3])}"),
+    (re.compile(r"argument (\S+): invalid int value: '(.*)'"), lambda m: f"{m[1]} 后面要写整数，不是“{m[2]}”"),
+    (re.compile(r"argument (\S+): invalid \w+ value: '(.*)'"), lambda m: f"{m[1]} 的值“{m[2]}”不对"),
+    (re.compile(r"argument (\S+): expected one argument"), lambda m: f"{m[1]} 后面要写一个值"),
+    (re.compile(r"argument (\S+): expected at least one argument"), lambda m: f"{m[1]} 后面至少要写一个值"),
+    (re.compile(r"argument (\S+): ignored explicit argument '(.*)'"), lambda m: f"{m[1]} 后面不能带值“{m[2]}”"),
+    (re.compile(r"the following arguments are required: (.*)"), lambda m: f"缺少 {m[1]}"),
+    (re.compile(r"unrecognized arguments: (.*)"), lambda m: f"不认识的参数 {m[1]}"),
+    (re.compile(r"ambiguous option: (\S+) could match (.*)"), lambda m: f"{m[1]} 不明确，可能是 {m[2]}"),
+)
+
+
+def _choices(text: str) -> str:
+    return "、".join(c.strip().strip("'") for c in text.split(","))
+
+
+def _chinese_usage_message(message: str) -> str:
+    for pattern, say in _ARGPARSE_MESSAGES:
+        if m := pattern.fullmatch(message):
+            return say(m)
+    return message
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    def add_usage(self, usage, actions, groups, prefix=None):
+        super().add_usage(usage, actions, groups, "用法：" if prefix is None else prefix)
+
+    def format_help(self) -> str:  # argparse ends section headings with an ASCII colon
+        return re.sub(r"^(参数|选项):$", r"\1：", super().format_help(), flags=re.MULTILINE)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports usage mistakes in Chinese with exit code 2."""
+    """argparse that speaks Chinese (help and usage mistakes) and exits with code 2."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "参数"
+        self._optionals.title = "选项"
+        self.add_argument("-h", "--help", action="help", help="显示本说明后退出")
 
     def error(self, message: str):  # noqa: D401 - argparse API
         self.print_usage(sys.stderr)
-        self.exit(EXIT_USER, f"{self.prog}：命令写法有误：{message}\n（用 {self.prog} --help 查看用法）\n")
+        self.exit(EXIT_USER, f"{self.prog}：命令写法有误：{_chinese_usage_message(message)}\n"
+                             f"（用 {self.prog} --help 查看用法）\n")
 
 
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="issuepub", description="把一期刊物的源文件制作成 EPUB 电子书、有声文章、印刷二维码和收听网页。")
-    p.add_argument("--version", action="version", version=f"issuepub {__version__}")
+    p.add_argument("--version", action="version", version=f"issuepub {__version__}", help="显示版本号后退出")
     p.add_argument("--debug", action="store_true", help="出错时显示完整的调用栈（给开发者看）")
     sub = p.add_subparsers(dest="command", metavar="命令", parser_class=_Parser)
 
@@ -47,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     b.add_argument("issue_dir", type=Path, metavar="期刊文件夹")
     b.add_argument("--out", type=Path, default=DEFAULT_OUT, metavar="输出根目录",
                    help="输出根目录（默认 build/）；成品在 <根目录>/<期号>/ 下")
-    b.add_argument("--only", nargs="+", metavar="成品",
+    b.add_argument("--only", nargs="+", action="extend", metavar="成品",  # --only epub --only qr: both
                    help="只生成其中几种：epub audio qr site（可写多个，或用逗号分隔）")
     b.add_argument("--tts", choices=("offline", "edge"), default="offline",
                    help="朗读引擎：edge（微软神经语音，需联网，正式出版用）或 offline（离线 espeak-ng，默认）")
@@ -91,7 +141,20 @@ def _parser() -> argparse.ArgumentParser:
     u.add_argument("--check-url", nargs="?", const="", metavar="URL",
                    help="最后再从公网核对：GET 每个二维码网址、Range 请求它的音频；"
                         "写 URL 时用它代替 base_url（如预发布地址）")
+    for command in sub.choices.values():  # --debug also after the command, where users put it
+        command.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                             help="出错时显示完整的调用栈（给开发者看）")
     return p
+
+
+def _stdout_gone() -> bool:
+    """True when standard output is a pipe whose reader has closed it."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):  # not a real file (tests), or no poll
+        return False
 
 
 def _say(message: str) -> None:
@@ -104,6 +167,10 @@ def cmd_check(args) -> int:
     if args.fix:
         _fix_typography(args.issue_dir)
     issue, problems = check_issue(args.issue_dir)
+    if issue is not None:  # what build --only qr would refuse (Q001–Q005): check is the gate
+        from .outputs.qr import settings_problems
+
+        problems += settings_problems(issue)
     if issue is not None and args.tts != "offline":
         from .outputs.audio.pipeline import voice_problems
         from .outputs.base import BuildOptions
@@ -276,6 +343,16 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(problem.format(), file=sys.stderr)
         return EXIT_ENVIRONMENT
+    except BrokenPipeError as exc:
+        if not _stdout_gone():  # a pipe of our own (to ffmpeg, say) broke: a fault to report
+            if args.debug:
+                raise
+            print(environment_problem(exc).format(), file=sys.stderr)
+            return EXIT_ENVIRONMENT
+        # The reader of our output went away (issuepub outline … | head): nothing to say to
+        # anyone; stop quietly, with the status a shell gives a process ended by SIGPIPE.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_STDOUT_CLOSED
     except OSError as exc:  # the machine's fault: permissions, full disk, wrong kind of path
         if args.debug:
             raise

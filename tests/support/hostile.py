@@ -94,6 +94,10 @@ class Workspace:
         path.write_text(path.read_text(encoding="utf-8") + "\n" + line + "\n", encoding="utf-8")
 
 
+PLACEHOLDER_BASE_URL = 'base_url = "https://ting.example.cn"'
+REAL_BASE_URL = 'base_url = "https://ting.tjzbsh.cn"'
+
+
 def make_outside(root: Path) -> Path:
     """A folder beside the issue with an article, a picture and a text file carrying CANARY."""
     outside = root / "outside"
@@ -112,13 +116,15 @@ def workspace_from(template: Path, target: Path) -> Workspace:
 
 
 def make_template(root: Path, only: tuple[str, ...] = ("epub", "qr", "site")) -> Path:
-    """The example issue, the outside folder and a good build of it."""
+    """The example issue, the outside folder and a good build of it.
+
+    The example's base URL is a placeholder, for which QR codes are drafts only (Q006 without
+    ``--draft``); these builds stand for a real issue, so they get a real-looking address."""
     shutil.copytree(EXAMPLE, root / "issue")
-    # A base URL that may be printed (the example's is a placeholder, refused without --draft),
-    # so each hostile case meets only its own fault.
     toml = root / "issue" / "issue.toml"
-    toml.write_text(toml.read_text(encoding="utf-8").replace(
-        'base_url = "https://ting.example.cn"', 'base_url = "https://ting.tjzbsh.cn"'), encoding="utf-8")
+    text = toml.read_text(encoding="utf-8")
+    assert PLACEHOLDER_BASE_URL in text
+    toml.write_text(text.replace(PLACEHOLDER_BASE_URL, REAL_BASE_URL), encoding="utf-8")
     make_outside(root)
     result = run_cli("build", root / "issue", "--out", root / "out", "--only", *only)
     assert result.code == 0, result.text

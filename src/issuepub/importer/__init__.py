@@ -341,7 +341,9 @@ def import_markdown_article(source: Path, into: Path, *, column: str, after: str
         else:
             article_text = text.lstrip("\ufeff")
         atomic_write_text(article_path, article_text)
-        atomic_write_text(toml_path, new_toml)
+        # Keep the BOM an editor (Windows Notepad) wrote, as check --fix does.
+        bom = "\ufeff" if toml_bytes.startswith(b"\xef\xbb\xbf") else ""
+        atomic_write_text(toml_path, bom + new_toml)
         after_issue, after_problems = check_issue(into)
         new_errors = [p for p in after_problems if p.severity == "error" and (p.code, p.message) not in before_keys]
         if new_errors:

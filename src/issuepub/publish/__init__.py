@@ -72,6 +72,11 @@ def _check_destination(plan: Plan, dest: Destination, endpoint_url: str | None) 
             raise UserError(Problem(
                 "P016", dest.folder, None, "发布目标与构建根目录重叠，发布会写进（或删掉）构建的成品。",
                 "发布到构建根目录以外的文件夹，例如网站服务器的目录。"))
+        blocking = next((p for p in (target, *target.parents) if p.exists()), None)
+        if blocking is not None and not blocking.is_dir():  # else E003 would say "use --out"
+            raise UserError(Problem(
+                "P008", dest.folder, None, f"发布目标（或它的上级）{blocking} 是一个文件，不是文件夹。",
+                "--to 写网站文件夹的路径（还不存在也可以，会新建）。"))
         return
     if dest.prefix != plan.prefix:
         want = f"s3://{dest.bucket}/{plan.prefix}" if plan.prefix else f"s3://{dest.bucket}"

@@ -11,7 +11,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ..diagnostics import Problem, UserError
 from ..fsutil import atomic_path, sha256_file
@@ -48,7 +48,12 @@ def parse_destination(text: str) -> Destination:
                                     "写成 s3://存储桶名/前缀，例如 s3://tjzbsh-ting"))
         return Destination("s3", text, bucket=bucket, prefix=prefix.strip("/"))
     if text.startswith("file://"):
-        path = urlsplit(text).path
+        parts = urlsplit(text)
+        if parts.netloc not in ("", "localhost"):  # file://var/www/ting would mean /www/ting
+            raise UserError(Problem("P008", None, None,
+                                    f"--to {text} 里“{parts.netloc}”是主机名，不是文件夹：file:// 后面要再写一个 /。",
+                                    f"写成 file:///{parts.netloc}{parts.path} 或直接写文件夹路径。"))
+        path = unquote(parts.path)  # as a browser or file manager copies it: %20, %E5%8F%91…
         if not path:
             raise UserError(Problem("P008", None, None, f"--to {text} 没有写文件夹路径。",
                                     "写成 file:///var/www/ting 或直接写文件夹路径。"))

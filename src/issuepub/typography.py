@@ -260,7 +260,10 @@ def _quotes(t: _Text) -> list[Edit]:
         if ch == '"':
             out.append((k, k + 1, "“" if double_open else "”", "quotes"))
             double_open = not double_open
-        elif ch == "'" and (_chinese(t.char(k - 1)) or _chinese(t.char(k + 1))):
+        elif ch == "'" and (_chinese(t.char(k - 1)) or _chinese(t.char(k + 1))
+                            # the closing one after a mark turned full-width ('真的吗?')
+                            or (not single_open and t.char(k - 1) in HALF_TO_FULL
+                                and t.chinese_around(k - 1, k))):
             out.append((k, k + 1, "‘" if single_open else "’", "quotes"))
             single_open = not single_open
     return out

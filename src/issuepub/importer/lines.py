@@ -90,8 +90,11 @@ def is_terminal(text: str) -> bool:
     """True when the text ends a sentence; false for text cut by a page break (…1985).
 
     A closing dash (…高质量发展——) introduces the following paragraphs and ends this one.
+    Straight quotes close a sentence as curly ones do (他说:"好。"): the text is read before
+    the typography pass pairs them.
     """
-    return text.rstrip().endswith("——") or is_sentence_final(text)
+    t = text.rstrip()
+    return t.endswith("——") or is_sentence_final(t.rstrip("\"'"))
 
 
 def ends_continuing(text: str) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+from lxml import html as lxml_html
 
 from issuepub.build import run_build
 from issuepub.cli import main
@@ -28,10 +29,13 @@ SPLIT_ARTICLE = DATA / "fenye-duanluo.md"
 HALF_WIDTH = re.compile(f"[{HAN}][,;:?!()]|[,;:?!()][{HAN}]")
 SPACED = re.compile(f"[{HAN}][ \u00a0]+[0-9A-Za-z]|[0-9A-Za-z%][ \u00a0]+[{HAN}]")
 DECIMAL = re.compile(r"\d+\.\d+")
+# The other repairs: straight quotes touching Chinese, ... 。。。 and a lone …, -- and ──,
+# full-width digits and Latin letters.
+OTHER = re.compile(f"[{HAN}][\"']|[\"'][{HAN}]|\\.\\.\\.|。。。|(?<!…)…(?!…)|--|──|[０-９Ａ-Ｚａ-ｚ]")
 
 
 def artefacts(text: str) -> list[str]:
-    return [m.group(0) for m in HALF_WIDTH.finditer(text)] + [m.group(0) for m in SPACED.finditer(text)]
+    return [m.group(0) for pattern in (HALF_WIDTH, SPACED, OTHER) for m in pattern.finditer(text)]
 
 
 def _outline_json(folder: Path, capsys) -> str:
@@ -117,6 +121,23 @@ def test_corpus_epub_has_no_artefacts_keeps_decimals_and_is_epubcheck_clean(corp
     for d in DECIMAL.findall(corpus_path.read_text(encoding="utf-8")):
         assert d in everything, d
     assert_epubcheck_clean(epub)
+
+
+def test_corpus_listener_pages_have_no_artefacts(corpus_import, tmp_path):
+    """What a listener reads on the phone: every article page's text and its description."""
+    _, out = corpus_import
+    report = run_build(out, tmp_path, only=["site"])
+    pages = sorted((report.out_dir / "site").glob("*/*/[0-9][0-9]/index.html"))
+    assert len(pages) == 30
+    for page in pages:
+        root = lxml_html.parse(str(page)).getroot()
+        [article] = root.iter("article")
+        texts = list(article.itertext())
+        # The description is cut by the site output with one …, its own mark, not the text's.
+        texts += [m.get("content").removesuffix("…") for m in root.iter("meta")
+                  if m.get("name") == "description"]
+        assert "".join(texts).strip()
+        assert [a for t in texts for a in artefacts(t)] == [], page
 
 
 def test_report_counts_repairs_by_kind_with_lines(corpus_import):

@@ -167,6 +167,10 @@ def _perturbed(text: str, how: str) -> str:
     if how == "first-marker":
         k = next(i for i in range(start, end) if lines[i].startswith("■"))
         lines[k] = lines[k].lstrip("■").strip()
+    if how == "every-other-marker":
+        marked = [i for i in range(start, end) if lines[i].startswith("■")]
+        for k in marked[1::2]:
+            lines[k] = lines[k].lstrip("■").strip()
     if how in ("trailing", "all"):
         lines = [ln + " \t " if ln else ln for ln in lines]
     text = "\n".join(lines)
@@ -177,7 +181,8 @@ def _perturbed(text: str, how: str) -> str:
     return text
 
 
-@pytest.mark.parametrize("how", ["no-markers", "first-marker", "crlf", "collapsed", "trailing", "all"])
+@pytest.mark.parametrize("how", ["no-markers", "first-marker", "every-other-marker", "crlf", "collapsed",
+                                 "trailing", "all"])
 def test_contents_read_alike_when_perturbed(corpus_path, how):
     text = corpus_path.read_text(encoding="utf-8")
     want = [(c.name, [(a.page, a.title) for a in c.articles]) for c in analyse_text(text).columns]
@@ -186,6 +191,22 @@ def test_contents_read_alike_when_perturbed(corpus_path, how):
     assert perturbed != text
     got = [(c.name, [(a.page, a.title) for a in c.articles]) for c in analyse_text(perturbed).columns]
     assert got == want
+
+
+def test_the_whole_import_of_the_perturbed_corpus_reads_alike(corpus_path, corpus_import, tmp_path, capsys):
+    """Not only the contents: every article is found with the same column, title and text."""
+    _, out = corpus_import
+    raw = tmp_path / "raw.txt"
+    raw.write_bytes(_perturbed(corpus_path.read_text(encoding="utf-8"), "all").encode("utf-8"))
+    import_issue_text(raw, tmp_path / "perturbed")
+
+    def articles(folder):
+        data = json.loads(_outline_json(folder, capsys))
+        return [(a["column"], a["title"], a["author"], a["page"], a["blocks"]) for a in data["articles"]]
+
+    want = articles(out)
+    assert len(want) == 30
+    assert articles(tmp_path / "perturbed") == want
 
 
 def test_markdown_article_with_page_break_splits(example_copy, tmp_path, capsys):

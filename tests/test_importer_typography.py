@@ -140,6 +140,15 @@ def test_corpus_listener_pages_have_no_artefacts(corpus_import, tmp_path):
         assert [a for t in texts for a in artefacts(t)] == [], page
 
 
+def test_check_finds_nothing_left_to_repair_in_the_imported_corpus(corpus_import, capsys):
+    """The import and ``check`` apply one rule set: what the import wrote passes the lint."""
+    _, out = corpus_import
+    assert main(["check", str(out)]) == 0
+    printed = capsys.readouterr()
+    assert "[T0" not in printed.out + printed.err
+    assert "检查通过" in printed.out + printed.err
+
+
 def test_report_counts_repairs_by_kind_with_lines(corpus_import):
     result, out = corpus_import
     report = (out / REPORT_NAME).read_text(encoding="utf-8")

@@ -272,3 +272,20 @@ def test_a_paragraph_ending_in_a_straight_closing_quote_is_not_joined_to_the_nex
         "他说：“我们一定能做好。”", "第二段开始了，这是新的一段。", "这一段被分页切开了，后面还有半句。",
         "她问：‘真的吗？’", "最后一段。"]
     assert parsed.joins == [(9, 11)]
+
+
+def test_a_numbered_heading_written_without_hashes_is_not_joined_to_its_section(example_copy, tmp_path):
+    # 一、加强组织建设 ends without a full stop, as every subheading does: it is not the first
+    # half of a cut paragraph. It stays a line of its own and the import says how to mark it.
+    source = tmp_path / "bianhao.md"
+    source.write_text("# 测试文章\n\n文 / 张三\n\n第一段说完了。\n\n一、加强组织建设\n\n组织建设是基础。\n\n"
+                      "（二）强化服务意识\n\n服务是根本。\n\n最后一段,2024 年\n\n后半句。\n", encoding="utf-8")
+    parsed = parse_markdown_article(source.read_text(encoding="utf-8"))
+    assert [b.text for b in parsed.article.blocks] == [
+        "第一段说完了。", "一、加强组织建设", "组织建设是基础。", "（二）强化服务意识", "服务是根本。",
+        "最后一段，2024年后半句。"]
+    assert parsed.joins == [(15, 17)]
+    result = import_markdown_article(source, example_copy, column="言论")
+    notes = [n for n in result.notes if "小标题" in n]
+    assert len(notes) == 2 and "第 7 行" in notes[0] and "### 一、加强组织建设" in notes[0]
+    assert "第 11 行" in notes[1]

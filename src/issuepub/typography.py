@@ -207,6 +207,8 @@ def _punctuation(t: _Text) -> list[Edit]:
         before, after = t.char(k - 1), t.char(k + 1)
         if _digit(before) and _digit(after):
             continue  # 1,000  14:30  3:1
+        if before.isascii() and before.isalpha() and after in _SPACES:
+            continue  # Latin punctuation, spaced the Latin way (Hello, world! 然后)
         if t.chinese_around(k, k + 1):
             out.append((k, k + 1, HALF_TO_FULL[ch], "punctuation"))
     return out

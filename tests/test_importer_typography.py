@@ -289,3 +289,23 @@ def test_a_numbered_heading_written_without_hashes_is_not_joined_to_its_section(
     notes = [n for n in result.notes if "小标题" in n]
     assert len(notes) == 2 and "第 7 行" in notes[0] and "### 一、加强组织建设" in notes[0]
     assert "第 11 行" in notes[1]
+
+
+def test_full_width_digits_and_letters_are_read_as_printed_and_reported(corpus_path, corpus_import, tmp_path):
+    # A text layer with full-width digits (contents pages ０１, dates, the ISSN ０４１２-０８９２):
+    # made half-width before the structure is read, the import is the corpus's own.
+    _, out = corpus_import
+    text = corpus_path.read_text(encoding="utf-8")
+    wide = re.sub(r"[0-9]", lambda m: chr(ord(m[0]) + 0xFEE0), text)
+    raw = tmp_path / corpus_path.name
+    raw.write_text(wide, encoding="utf-8")
+    result = import_issue_text(raw, tmp_path / "wide")
+    for path in sorted(out.rglob("*.md")) + [out / "issue.toml"]:
+        if path.name != REPORT_NAME:
+            rel = path.relative_to(out)
+            assert (tmp_path / "wide" / rel).read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), rel
+    widths = [r for r in result.text_repairs if r.repair.kind == "fullwidth"]
+    assert len(widths) == sum(1 for ch in text if ch.isascii() and ch.isdigit())
+    assert all(wide.split("\n")[r.line - 1].count(r.repair.before) for r in widths)
+    report = (tmp_path / "wide" / REPORT_NAME).read_text(encoding="utf-8")
+    assert f"| 全角数字或字母（T008） | {len(widths)} |" in report

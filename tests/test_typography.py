@@ -3,9 +3,11 @@ output, a third of it text that must come out unchanged, and properties of every
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from issuepub.typography import RULES, repair
+from issuepub.typography import RULES, half_width, repair
 
 # (input, expected output) -- text that is repaired
 REPAIRED = [
@@ -136,3 +138,12 @@ def test_rule_ids_are_stable_and_distinct():
     codes = [r.code for r in RULES]
     assert codes == [f"T{n:03d}" for n in range(1, len(RULES) + 1)]
     assert len({r.kind for r in RULES}) == len(RULES)
+
+
+@pytest.mark.parametrize("text", ["０１ 坚定信心", "ＩＳＳＮ ０４１２-０８９２", "定价 ８．００元", "增长３．５％",
+                                  "见 http://a.cn/１", "ＡＩ技术", "２０２４ 年,好"])
+def test_half_width_alone_is_the_repair_of_full_width_characters(text):
+    fixed, repairs = half_width(text)
+    assert len(fixed) == len(text)  # one character for one: offsets stay
+    assert repairs == [r for r in repair(text)[1] if r.kind == "fullwidth"]
+    assert not re.search("[０-９Ａ-Ｚａ-ｚ]", fixed)

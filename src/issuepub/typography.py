@@ -328,4 +328,17 @@ def repair(text: str) -> tuple[str, list[Repair]]:
     return "".join(parts), repairs
 
 
-__all__ = ["Rule", "RULES", "RULE_BY_KIND", "Repair", "repair", "edits", "is_han"]
+def half_width(text: str) -> tuple[str, list[Repair]]:
+    """Only T008, full-width digits and Latin letters made half-width. It maps one character to
+    one and needs no context beyond a URL, so the importer can make it before it reads any
+    structure (page numbers ０１, dates, the ISSN); the same repair ``repair`` makes."""
+    found = _fullwidth(_Text(text)) if _FULLWIDTH_RE.search(text) else []
+    if not found:
+        return text, []
+    chars = list(text)
+    for start, _end, new, _kind in found:
+        chars[start] = new
+    return "".join(chars), [Repair(kind, start, text[start:end], new) for start, end, new, kind in found]
+
+
+__all__ = ["Rule", "RULES", "RULE_BY_KIND", "Repair", "repair", "edits", "is_han", "half_width"]

@@ -309,3 +309,19 @@ def test_full_width_digits_and_letters_are_read_as_printed_and_reported(corpus_p
     assert all(wide.split("\n")[r.line - 1].count(r.repair.before) for r in widths)
     report = (tmp_path / "wide" / REPORT_NAME).read_text(encoding="utf-8")
     assert f"| 全角数字或字母（T008） | {len(widths)} |" in report
+
+
+def test_straight_quotes_of_a_text_layer_are_paired_everywhere_column_names_included(
+        corpus_path, corpus_import, tmp_path, capsys):
+    # A text layer with straight quotes throughout ("四强"党支部风采, 获评"…活动";2024年): every
+    # text readers see, the column names too, comes out with “” and full-width marks.
+    _, out = corpus_import
+    raw = tmp_path / corpus_path.name
+    raw.write_text(re.sub("[“”]", '"', corpus_path.read_text(encoding="utf-8")), encoding="utf-8")
+    import_issue_text(raw, tmp_path / "straight")
+    data = json.loads(_outline_json(tmp_path / "straight", capsys))
+    strings = _strings(data["issue"]["columns"]) + _strings(data["articles"])
+    assert [a for s in strings for a in artefacts(s)] == []
+    want = json.loads(_outline_json(out, capsys))
+    assert [c["name"] for c in data["issue"]["columns"]] == [c["name"] for c in want["issue"]["columns"]]
+    assert "“四强”党支部风采" in [c["name"] for c in data["issue"]["columns"]]

@@ -137,14 +137,18 @@ class _Text:
             k += 1
         return self.s[k] if k < len(self.s) else ""
 
+    def cjk(self, ch: str) -> bool:
+        """Chinese, or a straight double quote, which ``_quotes`` makes “” in Chinese text."""
+        return _chinese(ch) or (ch == '"' and self.has_han)
+
     def chinese_side(self, ch: str) -> bool:
-        return _chinese(ch) or (not ch and self.has_han)
+        return self.cjk(ch) or (not ch and self.has_han)
 
     def chinese_around(self, start: int, end: int) -> bool:
         """The nearest visible character on either side of ``s[start:end]`` is Chinese; the
         start or end of a text that holds Chinese counts as Chinese (``--11月4日…指出``)."""
         before, after = self.prev_visible(start), self.next_visible(end)
-        return (_chinese(before) or _chinese(after)
+        return (self.cjk(before) or self.cjk(after)
                 or (self.has_han and (not before or not after)))
 
 

@@ -76,7 +76,7 @@ def repair_article(article: DraftArticle, line_of: LineOf) -> list[TextRepair]:
 
 
 def repair_issue_text(columns: list[DraftColumn], masthead: Masthead, line_of: LineOf) -> list[TextRepair]:
-    """Column features and introductions, the statement and the cover caption (prose).
+    """Column names, features and introductions, the statement and the cover caption (prose).
 
     The masthead lines and the price stay as printed: they are label-value pairs laid out in
     two columns (``邮发代号 6-268``), not running text.
@@ -91,6 +91,9 @@ def repair_issue_text(columns: list[DraftColumn], masthead: Masthead, line_of: L
         return fixed
 
     for column in columns:
+        # A column's name is shown to readers ("四强"党支部风采 in the contents); the articles
+        # are already filed under it, so renaming it here moves nothing.
+        column.name = fix(column.name, "column")
         column.feature = fix(column.feature, "feature")
         column.intro = [fix(p, "intro") for p in column.intro]
     masthead.statement = [fix(p, "statement") for p in masthead.statement]

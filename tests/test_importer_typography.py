@@ -325,3 +325,16 @@ def test_straight_quotes_of_a_text_layer_are_paired_everywhere_column_names_incl
     want = json.loads(_outline_json(out, capsys))
     assert [c["name"] for c in data["issue"]["columns"]] == [c["name"] for c in want["issue"]["columns"]]
     assert "“四强”党支部风采" in [c["name"] for c in data["issue"]["columns"]]
+
+
+def test_a_text_layer_writing_dashes_as_double_hyphens_imports_as_the_corpus(corpus_path, corpus_import, tmp_path):
+    # —— written -- (some extractors): subtitles, quotation sources and a paragraph ending in a
+    # dash are read as before, and every -- becomes —— again.
+    _, out = corpus_import
+    raw = tmp_path / corpus_path.name
+    raw.write_text(corpus_path.read_text(encoding="utf-8").replace("——", "--"), encoding="utf-8")
+    import_issue_text(raw, tmp_path / "hyphens")
+    for path in sorted(out.rglob("*.md")) + [out / "issue.toml"]:
+        if path.name != REPORT_NAME:
+            rel = path.relative_to(out)
+            assert (tmp_path / "hyphens" / rel).read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), rel

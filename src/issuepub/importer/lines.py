@@ -89,12 +89,13 @@ def strip_end_mark(text: str) -> tuple[str, bool]:
 def is_terminal(text: str) -> bool:
     """True when the text ends a sentence; false for text cut by a page break (…1985).
 
-    A closing dash (…高质量发展——) introduces the following paragraphs and ends this one.
+    A closing dash (…高质量发展——, or -- ── as some text layers write it) introduces the
+    following paragraphs and ends this one.
     Straight quotes close a sentence as curly ones do (他说:"好。"): the text is read before
     the typography pass pairs them.
     """
     t = text.rstrip()
-    return t.endswith("——") or is_sentence_final(t.rstrip("\"'"))
+    return t.endswith(("——", "--", "──")) or is_sentence_final(t.rstrip("\"'"))
 
 
 def ends_continuing(text: str) -> bool:

@@ -313,8 +313,8 @@ def test_full_width_digits_and_letters_are_read_as_printed_and_reported(corpus_p
 
 def test_straight_quotes_of_a_text_layer_are_paired_everywhere_column_names_included(
         corpus_path, corpus_import, tmp_path, capsys):
-    # A text layer with straight quotes throughout ("四强"党支部风采, 获评"…活动";2024年): every
-    # text readers see, the column names too, comes out with “” and full-width marks.
+    # A text layer with straight quotes throughout ("四强"党支部风采, 获评"…活动";2024年) imports
+    # as the corpus: every text readers see, column names too, with “” and full-width marks.
     _, out = corpus_import
     raw = tmp_path / corpus_path.name
     raw.write_text(re.sub("[“”]", '"', corpus_path.read_text(encoding="utf-8")), encoding="utf-8")
@@ -325,6 +325,12 @@ def test_straight_quotes_of_a_text_layer_are_paired_everywhere_column_names_incl
     want = json.loads(_outline_json(out, capsys))
     assert [c["name"] for c in data["issue"]["columns"]] == [c["name"] for c in want["issue"]["columns"]]
     assert "“四强”党支部风采" in [c["name"] for c in data["issue"]["columns"]]
+    # And the structure is read as with curly quotes: headings (开展"义教" 点燃…), joins of cut
+    # paragraphs, every article the same.
+    for path in sorted(out.rglob("*.md")) + [out / "issue.toml"]:
+        if path.name != REPORT_NAME:
+            rel = path.relative_to(out)
+            assert (tmp_path / "straight" / rel).read_text(encoding="utf-8") == path.read_text(encoding="utf-8"), rel
 
 
 def test_a_text_layer_writing_dashes_as_double_hyphens_imports_as_the_corpus(corpus_path, corpus_import, tmp_path):

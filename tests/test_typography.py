@@ -3,9 +3,11 @@ output, a third of it text that must come out unchanged, and properties of every
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
-from issuepub.typography import RULES, repair
+from issuepub.typography import RULES, half_width, repair
 
 # (input, expected output) -- text that is repaired
 REPAIRED = [
@@ -32,6 +34,10 @@ REPAIRED = [
     ("他说:\"好\"。", "他说：“好”。"),
     ("所谓\"红色物业\"和\"绿马甲\"", "所谓“红色物业”和“绿马甲”"),
     ("“看,那是我们的'绿马甲'叔叔", "“看，那是我们的‘绿马甲’叔叔"),
+    ("她问:'真的吗?'", "她问：‘真的吗？’"),
+    ('获评"最佳主题党日活动";2024年', "获评“最佳主题党日活动”；2024年"),
+    ('叫"V1",2021年开业', "叫“V1”，2021年开业"),
+    ("'好!'他说", "‘好！’他说"),
     ("乌豆...", "乌豆……"),
     ("乌豆......2023年", "乌豆……2023年"),
     ("乌豆。。。", "乌豆……"),
@@ -46,7 +52,7 @@ REPAIRED = [
     ("邮箱 tjzbsb@163.com。", "邮箱tjzbsb@163.com。"),
     ("比分 3:1,", "比分3:1，"),
     ("截至目前 ,已", "截至目前，已"),
-    ("他说 Hello, world! 然后", "他说Hello, world！然后"),
+    ("他说 Hello, world! 然后", "他说Hello, world! 然后"),
     ("2021年,首届", "2021年，首届"),
     ("共 15 项,以及", "共15项，以及"),
     ("《方案》(2024年)", "《方案》（2024年）"),
@@ -74,6 +80,8 @@ UNTOUCHED = [
     "GT Show",
     "Hello, world! How are you? Fine: thanks; bye.",
     "We met in Tianjin, and talked about (the plan).",
+    "他喊着Yes! We can.",
+    "口号是Hello, world? 对",
     "it's fine",
     "f(x) = x + 1",
     "函数f(x)的值",
@@ -132,3 +140,12 @@ def test_rule_ids_are_stable_and_distinct():
     codes = [r.code for r in RULES]
     assert codes == [f"T{n:03d}" for n in range(1, len(RULES) + 1)]
     assert len({r.kind for r in RULES}) == len(RULES)
+
+
+@pytest.mark.parametrize("text", ["０１ 坚定信心", "ＩＳＳＮ ０４１２-０８９２", "定价 ８．００元", "增长３．５％",
+                                  "见 http://a.cn/１", "ＡＩ技术", "２０２４ 年,好"])
+def test_half_width_alone_is_the_repair_of_full_width_characters(text):
+    fixed, repairs = half_width(text)
+    assert len(fixed) == len(text)  # one character for one: offsets stay
+    assert repairs == [r for r in repair(text)[1] if r.kind == "fullwidth"]
+    assert not re.search("[０-９Ａ-Ｚａ-ｚ]", fixed)

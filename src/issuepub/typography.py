@@ -137,14 +137,18 @@ class _Text:
             k += 1
         return self.s[k] if k < len(self.s) else ""
 
+    def cjk(self, ch: str) -> bool:
+        """Chinese, or a straight double quote, which ``_quotes`` makes “” in Chinese text."""
+        return _chinese(ch) or (ch == '"' and self.has_han)
+
     def chinese_side(self, ch: str) -> bool:
-        return _chinese(ch) or (not ch and self.has_han)
+        return self.cjk(ch) or (not ch and self.has_han)
 
     def chinese_around(self, start: int, end: int) -> bool:
         """The nearest visible character on either side of ``s[start:end]`` is Chinese; the
         start or end of a text that holds Chinese counts as Chinese (``--11月4日…指出``)."""
         before, after = self.prev_visible(start), self.next_visible(end)
-        return (_chinese(before) or _chinese(after)
+        return (self.cjk(before) or self.cjk(after)
                 or (self.has_han and (not before or not after)))
 
 
@@ -207,6 +211,8 @@ def _punctuation(t: _Text) -> list[Edit]:
         before, after = t.char(k - 1), t.char(k + 1)
         if _digit(before) and _digit(after):
             continue  # 1,000  14:30  3:1
+        if before.isascii() and before.isalpha() and after in _SPACES:
+            continue  # Latin punctuation, spaced the Latin way (Hello, world! 然后)
         if t.chinese_around(k, k + 1):
             out.append((k, k + 1, HALF_TO_FULL[ch], "punctuation"))
     return out
@@ -260,7 +266,10 @@ def _quotes(t: _Text) -> list[Edit]:
         if ch == '"':
             out.append((k, k + 1, "“" if double_open else "”", "quotes"))
             double_open = not double_open
-        elif ch == "'" and (_chinese(t.char(k - 1)) or _chinese(t.char(k + 1))):
+        elif ch == "'" and (_chinese(t.char(k - 1)) or _chinese(t.char(k + 1))
+                            # the closing one after a mark turned full-width ('真的吗?')
+                            or (not single_open and t.char(k - 1) in HALF_TO_FULL
+                                and t.chinese_around(k - 1, k))):
             out.append((k, k + 1, "‘" if single_open else "’", "quotes"))
             single_open = not single_open
     return out
@@ -323,4 +332,17 @@ def repair(text: str) -> tuple[str, list[Repair]]:
     return "".join(parts), repairs
 
 
-__all__ = ["Rule", "RULES", "RULE_BY_KIND", "Repair", "repair", "edits", "is_han"]
+def half_width(text: str) -> tuple[str, list[Repair]]:
+    """Only T008, full-width digits and Latin letters made half-width. It maps one character to
+    one and needs no context beyond a URL, so the importer can make it before it reads any
+    structure (page numbers ０１, dates, the ISSN); the same repair ``repair`` makes."""
+    found = _fullwidth(_Text(text)) if _FULLWIDTH_RE.search(text) else []
+    if not found:
+        return text, []
+    chars = list(text)
+    for start, _end, new, _kind in found:
+        chars[start] = new
+    return "".join(chars), [Repair(kind, start, text[start:end], new) for start, end, new, kind in found]
+
+
+__all__ = ["Rule", "RULES", "RULE_BY_KIND", "Repair", "repair", "edits", "is_han", "half_width"]

@@ -213,6 +213,8 @@ def _markdown_notes(parsed, source: Path) -> list[str]:
     """What the conversion changed: paragraphs joined, typography repaired (with lines)."""
     notes = [f"{source.name} 第 {a} 行的段落没有句末标点，与第 {b} 行的段落原是一段（分页切开），已接上。"
              for a, b in parsed.joins]
+    notes += [f"{source.name} 第 {line} 行“{text}”像没有写成“### ”的小标题，没有与下一段接上；"
+              f"如果是小标题，请改成“### {text}”。" for line, text in parsed.numbered]
     if parsed.text_repairs:
         notes.append(f"标点与空格修复 {len(parsed.text_repairs)} 处（{typography_counts(parsed.text_repairs)}），"
                      f"在 {source.name} 第 {line_ranges(r.line for r in parsed.text_repairs)} 行。")

@@ -46,6 +46,9 @@ def _slugs(pages: list[int | None]) -> list[str]:
 def analyse_text(text: str, *, source_name: str = "", code: str | None = None,
                  base_url: str | None = None) -> ImportedIssue:
     lines = split_lines(text)
+    # Full-width digits and letters (T008) map one character to one: made first, so page
+    # numbers, dates and the ISSN are read as printed.
+    lines, early_repairs = textrepair.half_width_lines(lines)
     span = find_contents(lines)
     if span is None:
         raise UserError(Problem("I010", None, None,
@@ -243,6 +246,7 @@ def analyse_text(text: str, *, source_name: str = "", code: str | None = None,
             prov[ln.no] = Dest("report", "unplaced")
             notes.append(Note(DOUBT, "未归属的行", (ln.no,),
                               f"第 {ln.no} 行“{ln.text}”没有归入任何文章或刊物信息，请确认是否需要。"))
+    text_repairs = textrepair.placed(early_repairs, prov) + text_repairs
 
     # --- issue settings --------------------------------------------------------------------
     if code is None:

@@ -34,7 +34,7 @@ EDITION_RE = re.compile(
 )
 HAN_RE = re.compile(f"[{HAN}]")
 NAME_TOKEN_RE = re.compile(r"^[\u3400-\u9fff·]{2,4}$")
-CJK_SPACE_RE = re.compile(r"[\u3400-\u9fff”’」』》)）]\s+[“‘「『《(（\u3400-\u9fff]")
+CJK_SPACE_RE = re.compile(r"[\u3400-\u9fff”’」』》)）\"]\s+[“‘「『《(（\u3400-\u9fff\"]")
 # Organisations sign articles too: 和平区委组织部, 天津市审计局机关党委, 天津市水务集团党委.
 ORG_SUFFIXES = ("党委", "党组", "组织部", "工作部", "委员会", "研究室", "支部", "局", "公司", "集团",
                 "中心", "学院", "大学", "协会", "办公室", "部", "社", "院", "所", "委")
@@ -89,9 +89,13 @@ def strip_end_mark(text: str) -> tuple[str, bool]:
 def is_terminal(text: str) -> bool:
     """True when the text ends a sentence; false for text cut by a page break (…1985).
 
-    A closing dash (…高质量发展——) introduces the following paragraphs and ends this one.
+    A closing dash (…高质量发展——, or -- ── as some text layers write it) introduces the
+    following paragraphs and ends this one.
+    Straight quotes close a sentence as curly ones do (他说:"好。"): the text is read before
+    the typography pass pairs them.
     """
-    return text.rstrip().endswith("——") or is_sentence_final(text)
+    t = text.rstrip()
+    return t.endswith(("——", "--", "──")) or is_sentence_final(t.rstrip("\"'"))
 
 
 def ends_continuing(text: str) -> bool:
@@ -102,7 +106,8 @@ def ends_continuing(text: str) -> bool:
 
 def balanced(text: str) -> bool:
     """Quotes and brackets are closed (a cut paragraph often leaves one open)."""
-    return all(text.count(opening) == text.count(closing) for opening, closing in PAIRS.items())
+    return all(text.count(opening) == text.count(closing) for opening, closing in PAIRS.items()) \
+        and text.count('"') % 2 == 0  # straight quotes of a text layer pair up too
 
 
 def has_inner_sentence_end(text: str) -> bool:

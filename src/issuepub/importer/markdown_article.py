@@ -25,8 +25,10 @@ from dataclasses import dataclass, field
 from . import textrepair
 from .draft import DraftArticle, DraftBlock, Piece, TextRepair
 from ..sources.markdown import CAPTION_RE, join_lines
-from .lines import (byline_rest, credit_of, is_attribution, is_author_note, is_qr_marker,
-                    is_terminal, looks_like_names, split_byline, split_lines, strip_end_mark)
+from .bodies import HEADING_MAX
+from .lines import (ENUM_RE, balanced, byline_rest, credit_of, ends_continuing, has_comma,
+                    has_inner_sentence_end, is_attribution, is_author_note, is_qr_marker, is_terminal,
+                    looks_like_names, split_byline, split_lines, strip_end_mark)
 
 _HEADING_RE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
 
@@ -42,16 +44,27 @@ class ParsedMarkdown:
     article: DraftArticle
     images: list[tuple[int, str]] = field(default_factory=list)  # (block index, path as written)
     joins: list[tuple[int, int]] = field(default_factory=list)  # (last line before, first line after)
+    numbered: list[tuple[int, str]] = field(default_factory=list)  # (line, text): heading-like, not joined
     text_repairs: list[TextRepair] = field(default_factory=list)
 
 
-def join_cut_paragraphs(blocks: list[DraftBlock]) -> list[tuple[int, int]]:
+def numbered_heading(text: str) -> bool:
+    """A short numbered line (一、加强组织建设, （二）…, 3、…): a subheading written without
+    ``###``, as the PDF-text path reads it, never the first half of a cut paragraph."""
+    t = text.strip()
+    return bool(ENUM_RE.match(t)) and len(t) <= HEADING_MAX and balanced(t) and not has_comma(t) \
+        and not has_inner_sentence_end(t) and not ends_continuing(t)
+
+
+def join_cut_paragraphs(blocks: list[DraftBlock], numbered: list[tuple[int, str]] | None = None
+                        ) -> list[tuple[int, int]]:
     """Paragraphs cut by a page break, joined as the PDF-text path joins them.
 
     A paragraph that ends without sentence-final punctuation, followed by another paragraph
     (pictures laid out between the halves are skipped and end up after the joined paragraph),
-    is one paragraph. Quotation sources (——…指出) and author notes stand alone. Returns the
-    (line, line) of every join.
+    is one paragraph. Quotation sources (——…指出), author notes and numbered heading-like
+    lines stand alone (the latter are added to ``numbered``). Returns the (line, line) of
+    every join.
     """
     joins: list[tuple[int, int]] = []
     k = 0
@@ -59,6 +72,11 @@ def join_cut_paragraphs(blocks: list[DraftBlock]) -> list[tuple[int, int]]:
         block = blocks[k]
         if block.kind != "paragraph" or is_terminal(block.text) or is_attribution(block.text) \
                 or is_author_note(block.text):
+            k += 1
+            continue
+        if numbered_heading(block.text):
+            if numbered is not None:
+                numbered.append((block.line, block.text))
             k += 1
             continue
         m = k + 1
@@ -166,7 +184,7 @@ def parse_markdown_article(text: str) -> ParsedMarkdown:
         raise MarkdownArticleError(None, f"《{article.title}》没有正文。",
                                    "在标题和署名之后写正文段落，段落之间空一行。")
     pictures = [(blocks[k], image) for k, image in result.images]
-    result.joins = join_cut_paragraphs(blocks)
+    result.joins = join_cut_paragraphs(blocks, result.numbered)
     # Joins move blocks: the pictures' block indexes are taken again.
     result.images = [(next(k for k, b in enumerate(blocks) if b is block), image)
                      for block, image in pictures]

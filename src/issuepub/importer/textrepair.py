@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from ..typography import repair
-from .draft import DraftArticle, DraftBlock, DraftColumn, Masthead, TextRepair
-from .lines import norm_key
+from ..typography import Repair, half_width, repair
+from .draft import Dest, DraftArticle, DraftBlock, DraftColumn, Masthead, TextRepair
+from .lines import Line, norm_key
 
 LineOf = Callable[[str, "list[int] | None"], "int | None"]
 
@@ -76,7 +76,7 @@ def repair_article(article: DraftArticle, line_of: LineOf) -> list[TextRepair]:
 
 
 def repair_issue_text(columns: list[DraftColumn], masthead: Masthead, line_of: LineOf) -> list[TextRepair]:
-    """Column features and introductions, the statement and the cover caption (prose).
+    """Column names, features and introductions, the statement and the cover caption (prose).
 
     The masthead lines and the price stay as printed: they are label-value pairs laid out in
     two columns (``邮发代号 6-268``), not running text.
@@ -91,8 +91,33 @@ def repair_issue_text(columns: list[DraftColumn], masthead: Masthead, line_of: L
         return fixed
 
     for column in columns:
+        # A column's name is shown to readers ("四强"党支部风采 in the contents); the articles
+        # are already filed under it, so renaming it here moves nothing.
+        column.name = fix(column.name, "column")
         column.feature = fix(column.feature, "feature")
         column.intro = [fix(p, "intro") for p in column.intro]
     masthead.statement = [fix(p, "statement") for p in masthead.statement]
     masthead.cover_caption = fix(masthead.cover_caption, "cover_caption")
+    return out
+
+
+def half_width_lines(lines: list[Line]) -> tuple[list[Line], list[tuple[int, Repair]]]:
+    """Full-width digits and letters made half-width in every line, before the structure is
+    read: contents page numbers (０１), dates and the ISSN then read as printed."""
+    out, repairs = [], []
+    for ln in lines:
+        text, found = half_width(ln.text)
+        if found:
+            ln = Line(ln.no, text)
+            repairs.extend((ln.no, r) for r in found)
+        out.append(ln)
+    return out, repairs
+
+
+def placed(repairs: list[tuple[int, Repair]], prov: dict[int, Dest]) -> list[TextRepair]:
+    """The early repairs, each named after the file its line went to (an article, else issue.toml)."""
+    out = []
+    for no, r in repairs:
+        dest = prov.get(no)
+        out.append(TextRepair(no, dest.ref if dest is not None and dest.kind == "article" else "", "text", r))
     return out

@@ -49,7 +49,7 @@ _CODE_CONTEXT = re.compile(
 _UNITS = {
     "μg/m³": "微克每立方米", "µg/m³": "微克每立方米", "mg/m³": "毫克每立方米",
     "μg": "微克", "µg": "微克", "μm": "微米", "µm": "微米", "nm": "纳米",
-    "km/h": "公里每小时", "km²": "平方公里", "km2": "平方公里", "km": "公里",
+    "km/h": "公里每小时", "m/s": "米每秒", "km²": "平方公里", "km2": "平方公里", "km": "公里",
     "m²": "平方米", "m³": "立方米", "kg": "公斤", "mg": "毫克", "g": "克",
     "cm": "厘米", "mm": "毫米", "ml": "毫升", "mL": "毫升", "L": "升",
     "kW·h": "千瓦时", "kWh": "千瓦时", "kW": "千瓦", "MW": "兆瓦", "GW": "吉瓦", "kV": "千伏",
@@ -223,6 +223,10 @@ def normalize(
     t = re.sub(rf"(?<=[{_HAN}{_CJK_PUNCT}])\s+(?=[\d])|(?<=[\d%])\s+(?=[{_HAN}{_CJK_PUNCT}])", "", t)
     t = re.sub(rf"(?<=[{_HAN}])\s+(?=[{_HAN}])", "，", t)
 
+    # Thousands separators: 1,200 -> 1200, before money signs and decimals read the number
+    # (¥1,200 一千二百元, 1,234.5万元 一千二百三十四点五万元).
+    t = re.sub(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,])", lambda m: m[0].replace(",", ""), t)
+
     # Units and money signs in Latin script: 100km 100公里, ¥80 80元.
     t = _UNIT_RE.sub(lambda m: _UNITS[m[1]], t)
     t = re.sub(r"([¥￥$€£])\s*(\d+(?:\.\d+)?)\s*(万亿|万|亿)?(?!\s*元)",
@@ -258,9 +262,6 @@ def normalize(
     # Dates and names with a middle dot: “7·9” 七九, “23·7” 二三七, “一二·九” 一二九.
     t = re.sub(r"(?<![\d.])(\d{1,2})·(\d{1,2})(?![\d.])", lambda m: digits(m[1]) + digits(m[2]), t)
     t = re.sub(rf"(?<=[{HAN_NUMERALS}])·(?=[{HAN_NUMERALS}])", "", t)
-
-    # Thousands separators: 1,200 -> 1200.
-    t = re.sub(r"(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d,]|\.\d)", lambda m: m[0].replace(",", ""), t)
 
     num = r"\d+(?:\.\d+)?"
     # Percentages and per mille: 6.4% 百分之六点四, 5%-10%.

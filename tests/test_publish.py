@@ -311,6 +311,17 @@ def test_issues_with_different_base_urls_are_refused(root, tmp_path, s3, bucket,
     assert s3.objects(bucket) == {}
 
 
+def test_a_printed_code_whose_page_has_no_audio_is_refused(tmp_path, s3, bucket, capsys):
+    """Codes and pages built before the narration: every code would open a page that plays
+    nothing, so nothing goes up (the final check used to say 都在)."""
+    root = tmp_path / "root"
+    build(make_example(tmp_path / "issue"), root, "qr", "site")
+    assert publish(str(root), "--to", f"s3://{bucket}", "--endpoint-url", s3.endpoint) == 2
+    err = capsys.readouterr().err
+    assert "[P018]" in err and "--only audio site" in err and err.count("篇《") == 5
+    assert s3.objects(bucket) == {}
+
+
 def test_a_site_file_changed_after_the_build_is_refused(root, s3, bucket, capsys):
     page = root / ISSUE_ID / "site" / "2025/03a/02/index.html"
     page.write_text(page.read_text(encoding="utf-8") + "<!-- edited -->", encoding="utf-8")

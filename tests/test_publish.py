@@ -418,6 +418,27 @@ def test_folder_destination_with_public_check(root, tmp_path, capsys):
         server.stop()
 
 
+def test_a_killed_folder_publish_leaves_no_temporary_file_online(root, tmp_path, capsys):
+    """A publish killed while copying leaves ``.NAME.PID.RANDOM.part`` in the web folder; the
+    rerun removes it (its process is gone) and does not count it as a file of the site.
+    One a running publish is writing is left alone."""
+    www = tmp_path / "www"
+    folder = www / "2025/03a/02"
+    folder.mkdir(parents=True)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    stale = folder / f".tjzbsh-2025-03a-02.mp3.{dead}.x1y2.part"
+    stale.write_bytes(b"half an mp3")
+    running = folder / f".index.html.{os.getpid()}.a1b2.part"
+    running.write_bytes(b"<p>being written")
+    assert publish(str(root), "--to", str(www), "--allow-preview") == 0
+    out = capsys.readouterr().out
+    assert not stale.exists() and running.exists()
+    assert "另有" not in out and "删除 0 个" in out
+    running.unlink()
+    assert {p.relative_to(www).as_posix() for p in www.rglob("*") if p.is_file()} == set(site_files(root))
+
+
 def test_public_check_fails_on_a_server_without_range_requests(root, tmp_path, capsys):
     www = tmp_path / "www"
     www.mkdir()

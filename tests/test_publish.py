@@ -134,12 +134,14 @@ def test_types_cache_rules_and_order_per_key():
 @pytest.mark.parametrize("url", ["https://ting.example.invalid", "https://ting.example.cn",
                                  "https://example.com/ting", "https://localhost:8443",
                                  "https://127.0.0.1", "https://192.168.1.5/t", "http://ting.tjzbsh.cn",
-                                 "https://ting.test"])
+                                 "https://ting.test", "https://100.64.1.1", "https://224.0.0.1",
+                                 "https://[fd00::1]/t"])
 def test_placeholder_and_non_https_base_urls_are_named(url):
     assert placeholder_reason(url)
 
 
-@pytest.mark.parametrize("url", ["https://ting.tjzbsh.cn", "https://www.tjzbsh.com/ting"])
+@pytest.mark.parametrize("url", ["https://ting.tjzbsh.cn", "https://www.tjzbsh.com/ting",
+                                 "https://8.8.8.8/ting"])
 def test_real_base_urls_pass(url):
     assert placeholder_reason(url) is None
 

@@ -61,6 +61,10 @@ def test_build_of_the_example_refuses_its_placeholder_then_drafts(tmp_path):
         proc = _cli("build", str(EXAMPLE), "--out", str(out), *only)
         assert proc.returncode == 2, proc.stderr
         assert "Q006" in proc.stderr and "Traceback" not in proc.stderr
+        # It names the line to change: issue.toml:N is the base_url line of [audio].
+        toml_lines = (EXAMPLE / "issue.toml").read_text(encoding="utf-8").split("\n")
+        [where] = [l.split(": ", 1)[0] for l in proc.stderr.splitlines() if "[Q006]" in l]
+        assert toml_lines[int(where.rsplit(":", 1)[1]) - 1].startswith("base_url = ")
         assert "--draft" in proc.stderr
         assert not out.exists() or not list(out.rglob("*.png")) and not list(out.rglob("*.mp3"))
 

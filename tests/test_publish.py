@@ -134,12 +134,14 @@ def test_types_cache_rules_and_order_per_key():
 @pytest.mark.parametrize("url", ["https://ting.example.invalid", "https://ting.example.cn",
                                  "https://example.com/ting", "https://localhost:8443",
                                  "https://127.0.0.1", "https://192.168.1.5/t", "http://ting.tjzbsh.cn",
-                                 "https://ting.test"])
+                                 "https://ting.test", "https://100.64.1.1", "https://224.0.0.1",
+                                 "https://[fd00::1]/t"])
 def test_placeholder_and_non_https_base_urls_are_named(url):
     assert placeholder_reason(url)
 
 
-@pytest.mark.parametrize("url", ["https://ting.tjzbsh.cn", "https://www.tjzbsh.com/ting"])
+@pytest.mark.parametrize("url", ["https://ting.tjzbsh.cn", "https://www.tjzbsh.com/ting",
+                                 "https://8.8.8.8/ting"])
 def test_real_base_urls_pass(url):
     assert placeholder_reason(url) is None
 
@@ -311,6 +313,17 @@ def test_issues_with_different_base_urls_are_refused(root, tmp_path, s3, bucket,
     assert s3.objects(bucket) == {}
 
 
+def test_a_printed_code_whose_page_has_no_audio_is_refused(tmp_path, s3, bucket, capsys):
+    """Codes and pages built before the narration: every code would open a page that plays
+    nothing, so nothing goes up (the final check used to say 都在)."""
+    root = tmp_path / "root"
+    build(make_example(tmp_path / "issue"), root, "qr", "site")
+    assert publish(str(root), "--to", f"s3://{bucket}", "--endpoint-url", s3.endpoint) == 2
+    err = capsys.readouterr().err
+    assert "[P018]" in err and "--only audio site" in err and err.count("篇《") == 5
+    assert s3.objects(bucket) == {}
+
+
 def test_a_site_file_changed_after_the_build_is_refused(root, s3, bucket, capsys):
     page = root / ISSUE_ID / "site" / "2025/03a/02/index.html"
     page.write_text(page.read_text(encoding="utf-8") + "<!-- edited -->", encoding="utf-8")
@@ -405,6 +418,27 @@ def test_folder_destination_with_public_check(root, tmp_path, capsys):
         assert f"上传 0 个（0 KB），未变 {len(expected)} 个" in capsys.readouterr().out
     finally:
         server.stop()
+
+
+def test_a_killed_folder_publish_leaves_no_temporary_file_online(root, tmp_path, capsys):
+    """A publish killed while copying leaves ``.NAME.PID.RANDOM.part`` in the web folder; the
+    rerun removes it (its process is gone) and does not count it as a file of the site.
+    One a running publish is writing is left alone."""
+    www = tmp_path / "www"
+    folder = www / "2025/03a/02"
+    folder.mkdir(parents=True)
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    stale = folder / f".tjzbsh-2025-03a-02.mp3.{dead}.x1y2.part"
+    stale.write_bytes(b"half an mp3")
+    running = folder / f".index.html.{os.getpid()}.a1b2.part"
+    running.write_bytes(b"<p>being written")
+    assert publish(str(root), "--to", str(www), "--allow-preview") == 0
+    out = capsys.readouterr().out
+    assert not stale.exists() and running.exists()
+    assert "另有" not in out and "删除 0 个" in out
+    running.unlink()
+    assert {p.relative_to(www).as_posix() for p in www.rglob("*") if p.is_file()} == set(site_files(root))
 
 
 def test_public_check_fails_on_a_server_without_range_requests(root, tmp_path, capsys):

@@ -61,6 +61,10 @@ def test_build_of_the_example_refuses_its_placeholder_then_drafts(tmp_path):
         proc = _cli("build", str(EXAMPLE), "--out", str(out), *only)
         assert proc.returncode == 2, proc.stderr
         assert "Q006" in proc.stderr and "Traceback" not in proc.stderr
+        # It names the line to change: issue.toml:N is the base_url line of [audio].
+        toml_lines = (EXAMPLE / "issue.toml").read_text(encoding="utf-8").split("\n")
+        [where] = [l.split(": ", 1)[0] for l in proc.stderr.splitlines() if "[Q006]" in l]
+        assert toml_lines[int(where.rsplit(":", 1)[1]) - 1].startswith("base_url = ")
         assert "--draft" in proc.stderr
         assert not out.exists() or not list(out.rglob("*.png")) and not list(out.rglob("*.mp3"))
 
@@ -187,3 +191,27 @@ def test_check_warns_about_a_placeholder_base_url():
     lines = (EXAMPLE / "issue.toml").read_text(encoding="utf-8").split("\n")
     assert lines[warning.line - 1].startswith("base_url")
     assert "--draft" in warning.message
+
+
+@pytest.mark.parametrize("size_mm", [20.0, 20.5, 22.0, 25.0])
+@pytest.mark.parametrize("variant", ["caption", "draft"])
+def test_bands_leave_the_code_and_its_quiet_zone_untouched(tmp_path, size_mm, variant):
+    """The captioned and the draft PNG: the square (code and quiet zone) is exactly the
+    matrix in whole-pixel modules, pure black and white; the band's text starts below it."""
+    draft = variant == "draft"
+    issue = make_issue(tmp_path / "issue", size_mm=size_mm, caption=not draft,
+                       base_url="https://ting.example.cn" if draft else "https://ting.tjzbsh.cn")
+    result = run_qr(issue, tmp_path / "out", draft=draft)
+    article = next(a for a in issue.articles if a.print_qr)
+    rec = result.articles[article.slug]
+    key = "png" if draft else "caption_png"
+    image = Image.open(tmp_path / "out" / rec["files"][key]["path"]).convert("L")
+    n, px = rec["modules"], rec["png_module_px"]
+    side = n * px
+    assert image.width == side and image.height > side
+    matrix = encode(issue.article_url(article), "M").matrix
+    square = image.crop((0, 0, side, side)).load()
+    wrong = [(x, y, square[x, y]) for y in range(side) for x in range(side)
+             if square[x, y] != (0 if matrix[y // px][x // px] else 255)]
+    assert not wrong, wrong[:5]
+    assert image.crop((0, side, side, image.height)).getextrema()[0] == 0  # the band has text

@@ -28,8 +28,10 @@ def placeholder_reason(base_url: str) -> str | None:
     except ValueError:
         address = None
     if address is not None:
-        if address.is_loopback or address.is_private or address.is_link_local:
-            return "是本机或内网地址，读者的手机访问不到"
+        # Not only loopback and private: carrier-grade NAT (100.64/10), multicast and the
+        # reserved ranges are no more reachable from a reader's phone.
+        if not address.is_global or address.is_multicast:
+            return "不是公网地址（本机、内网或保留地址），读者的手机访问不到"
         return None
     labels = host.split(".") if host else []
     if labels == ["localhost"]:

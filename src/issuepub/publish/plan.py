@@ -213,8 +213,10 @@ def _check_targets(issue: BuiltIssue, manifest: dict[str, Any],
     """Every QR URL of the issue (without codes, every article page), each with the object its
     address names (``{base_url}/x/`` is ``x/index.html``) and the MP3 that page plays."""
     articles = manifest.get("articles", [])
-    chosen = [a for a in articles if "qr" in a] or articles
+    coded = [a for a in articles if "qr" in a]
+    chosen = coded or articles
     targets = []
+    silent = []  # printed codes whose page plays nothing: a listener would scan to no audio
     for article in chosen:
         site = article.get("site") or {}
         url = (article.get("qr") or {}).get("url") or site.get("url") or article.get("url") or ""
@@ -229,7 +231,16 @@ def _check_targets(issue: BuiltIssue, manifest: dict[str, Any],
                 "重新生成二维码和网页：issuepub build 期刊文件夹 --only qr site"))
         audio_path = (site.get("audio") or {}).get("path", "")
         audio = uploads.get(audio_path[len("site/"):]) if audio_path.startswith("site/") else None
+        if coded and audio is None:
+            silent.append(f"第 {article.get('number')} 篇《{article.get('title')}》")
         targets.append(CheckTarget(issue.id, url, page, audio))
+    if silent:
+        raise UserError(_problem(
+            "P018", issue.folder / MANIFEST_NAME,
+            f"{issue.id} 印了二维码的 {len(silent)} 篇文章，网页上没有音频（{'、'.join(silent)}）："
+            "读者扫码后听不到。",
+            f"先生成音频，再重建网页：issuepub build 期刊文件夹 --out {issue.folder.parent} "
+            "--only audio site"))
     return targets
 
 

@@ -14,7 +14,7 @@ from typing import Iterator, Protocol
 from urllib.parse import unquote, urlsplit
 
 from ..diagnostics import Problem, UserError
-from ..fsutil import atomic_path, sha256_file
+from ..fsutil import PART_SUFFIX, atomic_path, remove_stale_parts, sha256_file
 from .plan import Upload
 
 SHA256_META = "sha256"  # stored as x-amz-meta-sha256
@@ -72,6 +72,11 @@ class Store(Protocol):
     def delete(self, key: str) -> None: ...
 
 
+def is_part(path: Path) -> bool:
+    """A temporary name of fsutil's (``.NAME.PID.RANDOM.part``), never a published object."""
+    return path.name.startswith(".") and path.name.endswith(PART_SUFFIX)
+
+
 class FolderStore:
     """A local folder that a web server serves as the base URL (or that rsync copies there)."""
 
@@ -84,8 +89,11 @@ class FolderStore:
     def keys(self) -> dict[str, int]:
         if not self.folder.is_dir():
             return {}
+        # A killed publish leaves its temporary file beside the object it was writing: gone
+        # with its process, it is removed; one a running publish writes is not an object.
+        remove_stale_parts(self.folder, locked=False)
         return {p.relative_to(self.folder).as_posix(): p.stat().st_size
-                for p in self.folder.rglob("*") if p.is_file()}
+                for p in self.folder.rglob("*") if p.is_file() and not is_part(p)}
 
     def stored(self, key: str) -> Stored | None:
         path = self.folder / key

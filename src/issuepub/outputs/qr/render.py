@@ -193,13 +193,20 @@ def png_image(symbol: QrSymbol, art: Artwork, dpi: int = PNG_DPI):
     draw = ImageDraw.Draw(image)
     for x, y, w, h in rects(symbol.matrix):
         draw.rectangle((x * module, y * module, (x + w) * module - 1, (y + h) * module - 1), fill=0)
+    if not banded:
+        return image
+    # The bands are drawn on their own strip below the square: a glyph whose rounded pixel
+    # size overshoots its ascender would otherwise grey the quiet zone's last row.
+    band = Image.new("L", (side, height - side), 255)
+    band_draw = ImageDraw.Draw(band)
     for text, on, em, x_mm, base_mm in ((CAPTION, art.caption, art.caption_em_mm, art.caption_x_mm,
                                          art.caption_baseline_mm),
                                         (DRAFT_MARK, art.draft, art.draft_em_mm, art.draft_x_mm,
                                          art.draft_baseline_mm)):
         if on:
             font = fonts.pil_font(round(em * px), "Regular")
-            draw.text((x_mm * px, base_mm * px), text, font=font, fill=0, anchor="ls")
+            band_draw.text((x_mm * px, base_mm * px - side), text, font=font, fill=0, anchor="ls")
+    image.paste(band, (0, side))
     return image
 
 

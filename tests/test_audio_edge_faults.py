@@ -84,8 +84,11 @@ def decoded_seconds_of(mp3: bytes) -> float:
         return decoded_seconds(path)
 
 
-def test_a_truncated_turn_is_retried_and_the_audio_is_whole(tmp_path, reference):
-    with EdgeStandin(truncate=2) as service:
+# "heard": the turn sends the boundaries of the audio it sent; "all": those of the whole text,
+# running past the audio (the files cut short with subtitles going on, edge-tts issue #390)
+@pytest.mark.parametrize("metadata", ["heard", "all"])
+def test_a_truncated_turn_is_retried_and_the_audio_is_whole(tmp_path, reference, metadata):
+    with EdgeStandin(truncate=2, truncate_metadata=metadata) as service:
         _, result, out = build(tmp_path, service, jobs=1)
     assert service.stats.truncated == 2
     assert not result.failures and result.run["cache"]["retries"] == 2
@@ -94,12 +97,15 @@ def test_a_truncated_turn_is_retried_and_the_audio_is_whole(tmp_path, reference)
         assert decoded_seconds(out / rec["path"]) == pytest.approx(reference[slug], abs=0.1)
 
 
-def test_an_answer_always_short_is_reported_and_never_written(tmp_path):
-    with EdgeStandin(truncate=10**6, truncate_at=0.6) as service:
+@pytest.mark.parametrize("metadata", ["heard", "all"])
+def test_an_answer_always_short_is_reported_and_never_written(tmp_path, metadata):
+    with EdgeStandin(truncate=10**6, truncate_at=0.6, truncate_metadata=metadata) as service:
         iss, result, out = build(tmp_path, service, jobs=2)
     assert not result.articles
     assert len(result.failures) == 2
     assert all("[A013]" in f and "不完整" in f and "3 次" in f for f in result.failures)
+    if metadata == "all":  # the boundaries outlast the audio: both lengths are named
+        assert all("时间标记到" in f for f in result.failures)
     assert not list((out / "audio").glob("*.mp3"))
     assert not ChunkCache(tmp_path / "build" / ".cache" / "tts").root.exists() or \
         not list((tmp_path / "build" / ".cache" / "tts").rglob("*.chunk"))

@@ -243,6 +243,17 @@ def test_check_warns_when_the_voice_list_cannot_be_had(example_copy, capsys):
     assert code == 0 and "警告 [A002]" in out
 
 
+def test_check_names_the_upgrade_when_the_voice_list_is_refused(example_copy, capsys):
+    # a change of token scheme refuses the voice list too: the fix is the upgrade, not the network
+    with EdgeStandin(gec_version="3-999.0.0.0") as service:
+        code = main(["check", str(example_copy), "--tts", "edge", "--edge-endpoint", service.url])
+    out = capsys.readouterr().out
+    assert code == 0 and "警告 [A002]" in out and "HTTP 403" in out
+    fix = out[out.index("→"):]
+    assert "-m pip install --upgrade edge-tts" in fix and "时钟" in fix and "联网" not in fix
+    assert service.stats.forbidden >= 1 and service.violations == []
+
+
 def test_build_stops_before_any_work_when_the_voice_is_gone(example_copy, tmp_path, capsys):
     with EdgeStandin(withdrawn=("zh-CN-XiaoxiaoNeural",)) as service:
         code = main(["build", str(example_copy), "--out", str(tmp_path / "out"), "--tts", "edge",

@@ -440,10 +440,14 @@ def voice_problems(issue: Issue, options: BuildOptions) -> list[Problem]:
     try:
         check = asyncio.run(ask())
     except EngineError as error:
+        # A refusal (403) is not a missing network: the client or the clock needs fixing.
+        fix = (f"微软更换令牌算法后只有新版 edge-tts 能连上，请升级：{_upgrade_command()}；"
+               f"也请核对本机时钟（令牌按时间生成）。然后再运行 issuepub check 期刊文件夹 --tts edge。"
+               if error.kind == "refused" else
+               "联网后再运行 issuepub check 期刊文件夹 --tts edge；若声音已停用，构建时也会报告。")
         return [Problem("A002", toml, line,
                         f"无法取得语音服务的声音列表（{error}），未能确认声音“{engine.voice}”仍然提供。",
-                        "联网后再运行 issuepub check 期刊文件夹 --tts edge；若声音已停用，构建时也会报告。",
-                        severity="warning")]
+                        fix, severity="warning")]
     if check is None or check.offered:
         return []
     near = "、".join(check.alternatives)

@@ -167,6 +167,83 @@ def test_the_stand_in_refuses_what_edge_tts_would_not_send():
     assert any("User-Agent" in v for v in service.violations)
 
 
+def _raw_turn(service, text: str, *, config_first: bool = True) -> list[tuple[str, object]]:
+    """One turn spoken to the stand-in with the client's messages in the given order; the
+    answer as (path, payload): text messages' JSON bodies, binary audio frames' byte counts."""
+    import json
+    import uuid
+
+    import edge_tts
+    from edge_tts.communicate import date_to_string, mkssml, ssml_headers_plus_data
+    from edge_tts.constants import SEC_MS_GEC_VERSION, TRUSTED_CLIENT_TOKEN, WSS_HEADERS
+    from edge_tts.data_classes import TTSConfig
+    from edge_tts.drm import DRM
+
+    config = (f"X-Timestamp:{date_to_string()}\r\nContent-Type:application/json; charset=utf-8\r\n"
+              "Path:speech.config\r\n\r\n" + json.dumps({"context": {"synthesis": {"audio": {
+                  "metadataoptions": {"sentenceBoundaryEnabled": "true", "wordBoundaryEnabled": "false"},
+                  "outputFormat": "audio-24khz-48kbitrate-mono-mp3"}}}}))
+    ssml = ssml_headers_plus_data(uuid.uuid4().hex, date_to_string(), mkssml(
+        TTSConfig("zh-CN-XiaoxiaoNeural", "+0%", "+0%", "+0Hz", "SentenceBoundary"), text))
+    url = (f"{service.url}?TrustedClientToken={TRUSTED_CLIENT_TOKEN}&ConnectionId={uuid.uuid4().hex}"
+           f"&Sec-MS-GEC={DRM.generate_sec_ms_gec()}&Sec-MS-GEC-Version={SEC_MS_GEC_VERSION}")
+
+    async def talk():
+        got = []
+        async with aiohttp.ClientSession() as session:
+            async with session.ws_connect(url, headers=DRM.headers_with_muid(WSS_HEADERS)) as ws:
+                for message in ([config, ssml] if config_first else [ssml, config]):
+                    await ws.send_str(message)
+                async for message in ws:
+                    if message.type == aiohttp.WSMsgType.TEXT:
+                        head, _, body = message.data.partition("\r\n\r\n")
+                        path = next(l[5:] for l in head.split("\r\n") if l.startswith("Path:"))
+                        got.append((path, json.loads(body)))
+                        if path == "turn.end":
+                            break
+                    elif message.type == aiohttp.WSMsgType.BINARY:
+                        size = int.from_bytes(message.data[:2], "big")
+                        got.append(("audio", len(message.data) - 2 - size))
+                    else:
+                        break
+        return got
+
+    assert edge_tts  # the client whose messages these are
+    return asyncio.run(asyncio.wait_for(talk(), 30))
+
+
+def test_the_stand_in_answers_as_the_service_streams():
+    """Metadata interleaved with the audio frames, SessionEnd in the last metadata, an empty
+    audio frame before turn.end; and a request out of order is a recorded violation."""
+    text = "会议指出，要努力完成全年目标任务。各级干部要敢作敢为，善作善成。天津古文化街是国家级旅游景区。" * 3
+    with EdgeStandin() as service:
+        answer = _raw_turn(service, text)
+        assert service.violations == []
+        assert _raw_turn(service, "天津。", config_first=False) == []
+    assert service.violations == ["ssml before speech.config"]
+    paths = [p for p, _ in answer]
+    assert paths[:2] == ["turn.start", "response"] and paths[-2:] == ["audio", "turn.end"]
+    assert answer[-2][1] == 0  # the empty frame that ends the audio
+    frames = [i for i, p in enumerate(paths) if p == "audio" and answer[i][1] > 0]
+    metadata = [i for i, p in enumerate(paths) if p == "audio.metadata"]
+    assert len(metadata) >= 3 and len(frames) >= 3
+    assert any(frames[0] < i < frames[-1] for i in metadata)  # interleaved, not all at the end
+    kinds = [[e["Type"] for e in answer[i][1]["Metadata"]] for i in metadata]
+    assert kinds[-1] == ["SentenceBoundary", "SessionEnd"]
+    assert all(k == ["SentenceBoundary"] for k in kinds[:-1])
+
+
+def test_503_without_retry_after_backs_off_and_goes_on(tmp_path, reference):
+    # what edge-tts users see after a few hundred requests (edge-tts #452): 503, no Retry-After
+    with EdgeStandin(throttle=2, throttle_status=503, retry_after=None) as service:
+        _, result, _ = build(tmp_path, service, jobs=3)
+    assert not result.failures and service.stats.throttled == 2
+    run = result.run["service"]
+    assert run["throttled"] == 2 and run["lowest_concurrency"] == 1 and run["waited_seconds"] > 0
+    assert {s: round(r["duration"], 1) for s, r in result.articles.items()} == \
+        {s: round(d, 1) for s, d in reference.items()}
+
+
 # --- throttling ----------------------------------------------------------------------------------
 
 def test_429_honours_retry_after_and_lowers_concurrency(tmp_path, reference):

@@ -287,7 +287,20 @@ def test_retry_after_as_seconds_or_a_date():
     assert edge.retry_after_seconds("7") == 7
     assert edge.retry_after_seconds("Wed, 21 Oct 2015 07:28:30 GMT", now=1445412500) == 10
     assert edge.retry_after_seconds("soon") is None and edge.retry_after_seconds(None) is None
-    assert edge.retry_after_seconds("100000") == edge.MAX_RETRY_AFTER
+    assert edge.retry_after_seconds("100000") == 100000  # the guard decides what is too long
+
+
+def test_a_retry_after_beyond_the_patience_stops_at_once_and_names_the_wait(tmp_path):
+    # "come back in an hour": asking again sooner only prolongs the block (the test's
+    # patience is 5 s, the service's wait 60 s)
+    started = time.monotonic()
+    with EdgeStandin(throttle=10**6, retry_after="3600") as service:
+        _, result, _ = build(tmp_path, service, jobs=3)
+    assert time.monotonic() - started < 20
+    assert service.stats.throttled <= 3  # only the requests already under way
+    [failure] = result.failures
+    assert failure.startswith("[A011]") and "约 60 分钟后再试" in failure
+    assert "2 篇没有生成" in failure and result.run["service"]["stopped"] == "throttled"
 
 
 # --- voices --------------------------------------------------------------------------------------

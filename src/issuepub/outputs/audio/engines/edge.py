@@ -48,7 +48,6 @@ RECEIVE_TIMEOUT = 30  # longest wait for the next message of an answer
 ANSWER_TIMEOUT = 60.0  # the whole answer: this plus ANSWER_SECONDS_PER_CHAR per character
 ANSWER_SECONDS_PER_CHAR = 0.3  # (the service streams faster than the speech lasts)
 VOICES_TIMEOUT = 20  # the voice list
-MAX_RETRY_AFTER = 300.0  # a longer Retry-After is taken as this (the pipeline may stop sooner)
 
 SERVICE = "microsoft-edge-readaloud"  # what makes the sound, for cache keys
 OUTPUT_FORMAT = "audio-24khz-48kbitrate-mono-mp3"  # the format edge-tts asks for
@@ -80,17 +79,20 @@ def voices_url(endpoint: str | None) -> str:
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """Retry-After as seconds: delta-seconds or an HTTP date; None when absent or unreadable."""
+    """Retry-After as seconds: delta-seconds or an HTTP date; None when absent or unreadable.
+
+    Not capped: a wait longer than the build's patience stops the build at once, with the wait
+    named in the report, rather than asking again before the service said to."""
     if not value:
         return None
     value = value.strip()
     if value.isdigit():
-        return min(float(value), MAX_RETRY_AFTER)
+        return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return min(max(0.0, when - (time.time() if now is None else now)), MAX_RETRY_AFTER)
+    return max(0.0, when - (time.time() if now is None else now))
 
 
 def _classify(error: BaseException) -> EngineError:

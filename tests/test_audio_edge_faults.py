@@ -325,6 +325,35 @@ def test_check_confirms_an_offered_voice(example_copy, capsys):
     assert code == 0 and service.stats.voice_lists == 1 and service.violations == []
 
 
+FULL_NAME = "Microsoft Server Speech Text to Speech Voice (zh-CN, {})"  # edge-tts takes it too
+
+
+@pytest.mark.parametrize("withdrawn", [False, True])
+def test_a_voice_written_as_its_full_name_is_looked_up_as_such(example_copy, capsys, withdrawn):
+    toml = example_copy / "issue.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        'voice = "zh-CN-XiaoxiaoNeural"', f'voice = "{FULL_NAME.format("XiaoxiaoNeural")}"'),
+        encoding="utf-8")
+    gone = ("zh-CN-XiaoxiaoNeural",) if withdrawn else ()
+    with EdgeStandin(withdrawn=gone) as service:
+        code = main(["check", str(example_copy), "--tts", "edge", "--edge-endpoint", service.url])
+    out = capsys.readouterr().out
+    if not withdrawn:
+        assert code == 0 and "A001" not in out
+    else:  # the close voices come from its locale and gender, as for a short name
+        assert code == 2 and "[A001]" in out
+        fix = out[out.index("→"):]
+        assert fix.index("zh-CN-XiaoyiNeural") < fix.index("zh-CN-YunjianNeural")
+
+
+def test_both_spellings_of_a_voice_share_the_cache(tmp_path):
+    iss = two_articles(tmp_path)
+    keys = [pipeline.plan_article(iss, iss.articles[0], edge.EdgeEngine(
+        AudioSettings(**{**iss.audio.__dict__, "voice": voice}))).keys
+        for voice in ("zh-CN-XiaoxiaoNeural", FULL_NAME.format("XiaoxiaoNeural"))]
+    assert keys[0] == keys[1]
+
+
 def test_check_warns_when_the_voice_list_cannot_be_had(example_copy, capsys):
     with EdgeStandin() as service:
         url = service.url

@@ -198,6 +198,16 @@ def answer_shortfall(text: str, audio_seconds: float, boundaries: list[tuple[str
 
 # --- voices ---------------------------------------------------------------------------------------
 
+_FULL_NAME = re.compile(r"^Microsoft Server Speech Text to Speech Voice \(([^,()]+),\s*([^,()]+)\)$")
+
+
+def short_voice_name(voice: str) -> str:
+    """The voice list's ShortName for either spelling edge-tts takes: 'zh-CN-XiaoxiaoNeural'
+    or 'Microsoft Server Speech Text to Speech Voice (zh-CN, XiaoxiaoNeural)'."""
+    m = _FULL_NAME.match(voice.strip())
+    return f"{m[1].strip()}-{m[2].strip()}" if m else voice.strip()
+
+
 def close_voices(voice: str, offered: list[dict[str, Any]], limit: int = 5) -> tuple[str, ...]:
     """Voices like ``voice`` among ``offered``: same locale and gender first, then same locale,
     then same language. A withdrawn voice is not in the list, so its locale comes from its name
@@ -248,7 +258,9 @@ class EdgeEngine(Engine):
         return SERVICE
 
     def identity(self) -> dict[str, Any]:
-        return {**super().identity(), "boundary": "SentenceBoundary"}
+        # one voice, one key, however issue.toml spells it
+        return {**super().identity(), "voice": short_voice_name(self.voice),
+                "boundary": "SentenceBoundary"}
 
     def default_jobs(self) -> int:
         return 3  # the service throttles beyond a few connections per client
@@ -278,9 +290,10 @@ class EdgeEngine(Engine):
 
     async def check_voice(self) -> VoiceCheck:
         offered = await self.list_voices()
-        if any(v.get("ShortName") == self.voice for v in offered):
+        wanted = short_voice_name(self.voice)
+        if any(v.get("ShortName") == wanted or v.get("Name") == self.voice for v in offered):
             return VoiceCheck(self.voice, True)
-        return VoiceCheck(self.voice, False, close_voices(self.voice, offered))
+        return VoiceCheck(self.voice, False, close_voices(wanted, offered))
 
     async def synthesize(self, text: str) -> Synthesis:
         started = time.perf_counter()

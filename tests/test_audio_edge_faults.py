@@ -283,6 +283,26 @@ def test_a_long_block_ends_in_one_report_and_keeps_what_was_finished(tmp_path, m
     assert "已完成的 1 篇已保留" in failure and "坚定信心" not in failure
 
 
+def test_the_concurrency_comes_back_when_the_service_stops_pushing_back():
+    from issuepub.outputs.audio.engines.base import EngineError
+
+    async def run():
+        guard = pipeline.ServiceGuard(4, pipeline.RetryPolicy())
+        for _ in range(4):
+            await guard.acquire()
+        for _ in range(2):
+            guard.release(EngineError("限流", kind="throttled", retry_after=0))
+        lowered = guard.limit
+        for _ in range(2):
+            guard.release(None)
+        for _ in range(20):  # then the service answers every request
+            await guard.acquire()
+            guard.release(None)
+        return lowered, guard.limit, guard.lowest
+
+    assert asyncio.run(run()) == (1, 4, 1)
+
+
 def test_retry_after_as_seconds_or_a_date():
     assert edge.retry_after_seconds("7") == 7
     assert edge.retry_after_seconds("Wed, 21 Oct 2015 07:28:30 GMT", now=1445412500) == 10

@@ -338,7 +338,10 @@ class EdgeEngine(Engine):
             raise failure from error
         # edge-tts ends a turn silently when the connection drops mid-stream: it counts the
         # audio of a turn only when turn.end arrives, so a shortfall means a cut-off answer.
-        if communicate.state["cumulative_audio_bytes"] != len(audio):
+        # (Private state, there since edge-tts 7.3, the floor in pyproject.toml: were a later
+        # version to drop it, every chunk would fail on it; the checks below still run.)
+        counted = communicate.state.get("cumulative_audio_bytes")
+        if counted is not None and counted != len(audio):
             raise EngineError("语音服务的连接中途断开，音频不完整", kind="incomplete")
         marks = _marks(text, boundaries)
         short = answer_shortfall(text, mp3_seconds(bytes(audio)), boundaries, marks,

@@ -84,8 +84,11 @@ def decoded_seconds_of(mp3: bytes) -> float:
         return decoded_seconds(path)
 
 
-def test_a_truncated_turn_is_retried_and_the_audio_is_whole(tmp_path, reference):
-    with EdgeStandin(truncate=2) as service:
+# "heard": the turn sends the boundaries of the audio it sent; "all": those of the whole text,
+# running past the audio (the files cut short with subtitles going on, edge-tts issue #390)
+@pytest.mark.parametrize("metadata", ["heard", "all"])
+def test_a_truncated_turn_is_retried_and_the_audio_is_whole(tmp_path, reference, metadata):
+    with EdgeStandin(truncate=2, truncate_metadata=metadata) as service:
         _, result, out = build(tmp_path, service, jobs=1)
     assert service.stats.truncated == 2
     assert not result.failures and result.run["cache"]["retries"] == 2
@@ -94,12 +97,15 @@ def test_a_truncated_turn_is_retried_and_the_audio_is_whole(tmp_path, reference)
         assert decoded_seconds(out / rec["path"]) == pytest.approx(reference[slug], abs=0.1)
 
 
-def test_an_answer_always_short_is_reported_and_never_written(tmp_path):
-    with EdgeStandin(truncate=10**6, truncate_at=0.6) as service:
+@pytest.mark.parametrize("metadata", ["heard", "all"])
+def test_an_answer_always_short_is_reported_and_never_written(tmp_path, metadata):
+    with EdgeStandin(truncate=10**6, truncate_at=0.6, truncate_metadata=metadata) as service:
         iss, result, out = build(tmp_path, service, jobs=2)
     assert not result.articles
     assert len(result.failures) == 2
     assert all("[A013]" in f and "不完整" in f and "3 次" in f for f in result.failures)
+    if metadata == "all":  # the boundaries outlast the audio: both lengths are named
+        assert all("时间标记到" in f for f in result.failures)
     assert not list((out / "audio").glob("*.mp3"))
     assert not ChunkCache(tmp_path / "build" / ".cache" / "tts").root.exists() or \
         not list((tmp_path / "build" / ".cache" / "tts").rglob("*.chunk"))
@@ -161,6 +167,83 @@ def test_the_stand_in_refuses_what_edge_tts_would_not_send():
     assert any("User-Agent" in v for v in service.violations)
 
 
+def _raw_turn(service, text: str, *, config_first: bool = True) -> list[tuple[str, object]]:
+    """One turn spoken to the stand-in with the client's messages in the given order; the
+    answer as (path, payload): text messages' JSON bodies, binary audio frames' byte counts."""
+    import json
+    import uuid
+
+    import edge_tts
+    from edge_tts.communicate import date_to_string, mkssml, ssml_headers_plus_data
+    from edge_tts.constants import SEC_MS_GEC_VERSION, TRUSTED_CLIENT_TOKEN, WSS_HEADERS
+    from edge_tts.data_classes import TTSConfig
+    from edge_tts.drm import DRM
+
+    config = (f"X-Timestamp:{date_to_string()}\r\nContent-Type:application/json; charset=utf-8\r\n"
+              "Path:speech.config\r\n\r\n" + json.dumps({"context": {"synthesis": {"audio": {
+                  "metadataoptions": {"sentenceBoundaryEnabled": "true", "wordBoundaryEnabled": "false"},
+                  "outputFormat": "audio-24khz-48kbitrate-mono-mp3"}}}}))
+    ssml = ssml_headers_plus_data(uuid.uuid4().hex, date_to_string(), mkssml(
+        TTSConfig("zh-CN-XiaoxiaoNeural", "+0%", "+0%", "+0Hz", "SentenceBoundary"), text))
+    url = (f"{service.url}?TrustedClientToken={TRUSTED_CLIENT_TOKEN}&ConnectionId={uuid.uuid4().hex}"
+           f"&Sec-MS-GEC={DRM.generate_sec_ms_gec()}&Sec-MS-GEC-Version={SEC_MS_GEC_VERSION}")
+
+    async def talk():
+        got = []
+        async with aiohttp.ClientSession() as session:
+            async with session.ws_connect(url, headers=DRM.headers_with_muid(WSS_HEADERS)) as ws:
+                for message in ([config, ssml] if config_first else [ssml, config]):
+                    await ws.send_str(message)
+                async for message in ws:
+                    if message.type == aiohttp.WSMsgType.TEXT:
+                        head, _, body = message.data.partition("\r\n\r\n")
+                        path = next(l[5:] for l in head.split("\r\n") if l.startswith("Path:"))
+                        got.append((path, json.loads(body)))
+                        if path == "turn.end":
+                            break
+                    elif message.type == aiohttp.WSMsgType.BINARY:
+                        size = int.from_bytes(message.data[:2], "big")
+                        got.append(("audio", len(message.data) - 2 - size))
+                    else:
+                        break
+        return got
+
+    assert edge_tts  # the client whose messages these are
+    return asyncio.run(asyncio.wait_for(talk(), 30))
+
+
+def test_the_stand_in_answers_as_the_service_streams():
+    """Metadata interleaved with the audio frames, SessionEnd in the last metadata, an empty
+    audio frame before turn.end; and a request out of order is a recorded violation."""
+    text = "会议指出，要努力完成全年目标任务。各级干部要敢作敢为，善作善成。天津古文化街是国家级旅游景区。" * 3
+    with EdgeStandin() as service:
+        answer = _raw_turn(service, text)
+        assert service.violations == []
+        assert _raw_turn(service, "天津。", config_first=False) == []
+    assert service.violations == ["ssml before speech.config"]
+    paths = [p for p, _ in answer]
+    assert paths[:2] == ["turn.start", "response"] and paths[-2:] == ["audio", "turn.end"]
+    assert answer[-2][1] == 0  # the empty frame that ends the audio
+    frames = [i for i, p in enumerate(paths) if p == "audio" and answer[i][1] > 0]
+    metadata = [i for i, p in enumerate(paths) if p == "audio.metadata"]
+    assert len(metadata) >= 3 and len(frames) >= 3
+    assert any(frames[0] < i < frames[-1] for i in metadata)  # interleaved, not all at the end
+    kinds = [[e["Type"] for e in answer[i][1]["Metadata"]] for i in metadata]
+    assert kinds[-1] == ["SentenceBoundary", "SessionEnd"]
+    assert all(k == ["SentenceBoundary"] for k in kinds[:-1])
+
+
+def test_503_without_retry_after_backs_off_and_goes_on(tmp_path, reference):
+    # what edge-tts users see after a few hundred requests (edge-tts #452): 503, no Retry-After
+    with EdgeStandin(throttle=2, throttle_status=503, retry_after=None) as service:
+        _, result, _ = build(tmp_path, service, jobs=3)
+    assert not result.failures and service.stats.throttled == 2
+    run = result.run["service"]
+    assert run["throttled"] == 2 and run["lowest_concurrency"] == 1 and run["waited_seconds"] > 0
+    assert {s: round(r["duration"], 1) for s, r in result.articles.items()} == \
+        {s: round(d, 1) for s, d in reference.items()}
+
+
 # --- throttling ----------------------------------------------------------------------------------
 
 def test_429_honours_retry_after_and_lowers_concurrency(tmp_path, reference):
@@ -200,11 +283,44 @@ def test_a_long_block_ends_in_one_report_and_keeps_what_was_finished(tmp_path, m
     assert "已完成的 1 篇已保留" in failure and "坚定信心" not in failure
 
 
+def test_the_concurrency_comes_back_when_the_service_stops_pushing_back():
+    from issuepub.outputs.audio.engines.base import EngineError
+
+    async def run():
+        guard = pipeline.ServiceGuard(4, pipeline.RetryPolicy())
+        for _ in range(4):
+            await guard.acquire()
+        for _ in range(2):
+            guard.release(EngineError("限流", kind="throttled", retry_after=0))
+        lowered = guard.limit
+        for _ in range(2):
+            guard.release(None)
+        for _ in range(20):  # then the service answers every request
+            await guard.acquire()
+            guard.release(None)
+        return lowered, guard.limit, guard.lowest
+
+    assert asyncio.run(run()) == (1, 4, 1)
+
+
 def test_retry_after_as_seconds_or_a_date():
     assert edge.retry_after_seconds("7") == 7
     assert edge.retry_after_seconds("Wed, 21 Oct 2015 07:28:30 GMT", now=1445412500) == 10
     assert edge.retry_after_seconds("soon") is None and edge.retry_after_seconds(None) is None
-    assert edge.retry_after_seconds("100000") == edge.MAX_RETRY_AFTER
+    assert edge.retry_after_seconds("100000") == 100000  # the guard decides what is too long
+
+
+def test_a_retry_after_beyond_the_patience_stops_at_once_and_names_the_wait(tmp_path):
+    # "come back in an hour": asking again sooner only prolongs the block (the test's
+    # patience is 5 s, the service's wait 60 s)
+    started = time.monotonic()
+    with EdgeStandin(throttle=10**6, retry_after="3600") as service:
+        _, result, _ = build(tmp_path, service, jobs=3)
+    assert time.monotonic() - started < 20
+    assert service.stats.throttled <= 3  # only the requests already under way
+    [failure] = result.failures
+    assert failure.startswith("[A011]") and "约 60 分钟后再试" in failure
+    assert "2 篇没有生成" in failure and result.run["service"]["stopped"] == "throttled"
 
 
 # --- voices --------------------------------------------------------------------------------------
@@ -229,12 +345,52 @@ def test_check_confirms_an_offered_voice(example_copy, capsys):
     assert code == 0 and service.stats.voice_lists == 1 and service.violations == []
 
 
+FULL_NAME = "Microsoft Server Speech Text to Speech Voice (zh-CN, {})"  # edge-tts takes it too
+
+
+@pytest.mark.parametrize("withdrawn", [False, True])
+def test_a_voice_written_as_its_full_name_is_looked_up_as_such(example_copy, capsys, withdrawn):
+    toml = example_copy / "issue.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace(
+        'voice = "zh-CN-XiaoxiaoNeural"', f'voice = "{FULL_NAME.format("XiaoxiaoNeural")}"'),
+        encoding="utf-8")
+    gone = ("zh-CN-XiaoxiaoNeural",) if withdrawn else ()
+    with EdgeStandin(withdrawn=gone) as service:
+        code = main(["check", str(example_copy), "--tts", "edge", "--edge-endpoint", service.url])
+    out = capsys.readouterr().out
+    if not withdrawn:
+        assert code == 0 and "A001" not in out
+    else:  # the close voices come from its locale and gender, as for a short name
+        assert code == 2 and "[A001]" in out
+        fix = out[out.index("→"):]
+        assert fix.index("zh-CN-XiaoyiNeural") < fix.index("zh-CN-YunjianNeural")
+
+
+def test_both_spellings_of_a_voice_share_the_cache(tmp_path):
+    iss = two_articles(tmp_path)
+    keys = [pipeline.plan_article(iss, iss.articles[0], edge.EdgeEngine(
+        AudioSettings(**{**iss.audio.__dict__, "voice": voice}))).keys
+        for voice in ("zh-CN-XiaoxiaoNeural", FULL_NAME.format("XiaoxiaoNeural"))]
+    assert keys[0] == keys[1]
+
+
 def test_check_warns_when_the_voice_list_cannot_be_had(example_copy, capsys):
     with EdgeStandin() as service:
         url = service.url
     code = main(["check", str(example_copy), "--tts", "edge", "--edge-endpoint", url])
     out = capsys.readouterr().out
     assert code == 0 and "警告 [A002]" in out
+
+
+def test_check_names_the_upgrade_when_the_voice_list_is_refused(example_copy, capsys):
+    # a change of token scheme refuses the voice list too: the fix is the upgrade, not the network
+    with EdgeStandin(gec_version="3-999.0.0.0") as service:
+        code = main(["check", str(example_copy), "--tts", "edge", "--edge-endpoint", service.url])
+    out = capsys.readouterr().out
+    assert code == 0 and "警告 [A002]" in out and "HTTP 403" in out
+    fix = out[out.index("→"):]
+    assert "-m pip install --upgrade edge-tts" in fix and "时钟" in fix and "联网" not in fix
+    assert service.stats.forbidden >= 1 and service.violations == []
 
 
 def test_build_stops_before_any_work_when_the_voice_is_gone(example_copy, tmp_path, capsys):

@@ -17,7 +17,8 @@ serves the voice list (``.../voices/list``), checked the same way.
 Faults can be injected, each the way edge-tts users meet it: HTTP 403 at the handshake (a few,
 or for ever when the service demands a token version the client does not send), 429/503 with
 Retry-After (the next N handshakes, all after the first N, or whenever more than K turns are in
-progress), a turn cut short that still ends normally, a connection dropped mid-stream, a turn
+progress), a turn cut short that still ends normally (with the boundaries of the audio sent, or
+of the whole text), a connection dropped mid-stream, a turn
 with no audio, a withdrawn voice (missing from the list, answered with no audio), an endpoint
 that never answers (at the handshake or after the request), one that drips tiny frames, and
 latency before every answer. Usable from tests and from the benchmark::
@@ -82,6 +83,9 @@ class Faults:
     no_audio: int = 0  # the next N turns end without audio
     truncate: int = 0  # the next N turns stop early (at ``truncate_at``) but end normally
     truncate_at: float = 0.5  # fraction of the audio sent by a truncated turn
+    # boundaries a truncated turn sends: "heard" only those of the audio sent, or "all" of the
+    # text, past the audio's end (edge-tts issue #390: files cut while subtitles run on)
+    truncate_metadata: str = "heard"
     throttle: int = 0  # the next N handshakes get ``throttle_status`` with Retry-After
     throttle_after: int | None = None  # every handshake after the first N is throttled
     throttle_above: int | None = None  # throttled while more than K turns are in progress
@@ -422,7 +426,8 @@ class EdgeStandin:
                          ([("WordBoundary", b) for b in rendered.words] if want_words else [])
             boundaries.sort(key=lambda kb: kb[1][1])
             mp3 = rendered.mp3
-            if self._take("truncate"):  # stops early, then ends the turn as if it were all
+            truncated = self._take("truncate")
+            if truncated:  # stops early, then ends the turn as if it were all
                 self.stats.truncated += 1
                 mp3 = mp3[:int(len(mp3) * self.faults.truncate_at)]
             drop = self._take("drop")
@@ -441,7 +446,8 @@ class EdgeStandin:
                     self.stats.dropped += 1
                     request.transport.abort()  # the connection just goes away
                     return
-            pending = [b for b in pending if b[1][1] < len(mp3) * seconds_per_byte]
+            if not (truncated and self.faults.truncate_metadata == "all"):
+                pending = [b for b in pending if b[1][1] < len(mp3) * seconds_per_byte]
             for i, item in enumerate(pending):
                 await self._send_boundary(ws, request_id, *item, last=i == len(pending) - 1)
             await ws.send_bytes(_audio_message(request_id, b""))

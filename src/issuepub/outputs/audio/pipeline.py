@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import math
 import os
 import random
 import re
@@ -96,6 +97,7 @@ class ServiceGuard:
         self.successes = 0  # since the concurrency was last lowered
         self.stopped: EngineError | None = None  # raised for every request once set
         self.stop_cause: str | None = None  # the kind of failure that stopped the build
+        self.asked_wait: float | None = None  # a Retry-After beyond the patience that stopped it
         self._wake = asyncio.Event()
 
     def _now(self) -> float:
@@ -160,6 +162,8 @@ class ServiceGuard:
             if self.blocked_since is None:
                 self.blocked_since = now
             if now + wait - self.blocked_since > self.policy.throttle_patience:
+                if error.retry_after is not None and self.stopped is None:
+                    self.asked_wait = error.retry_after
                 self._stop(error)
             elif now + wait > self.resume_at:
                 self.waited += now + wait - max(self.resume_at, now)
@@ -379,6 +383,13 @@ def _failure(article: Article, reason: object) -> str:
     return f"《{article.title}》（第 {article.number} 篇）朗读音频生成失败：{code}{reason}"
 
 
+def _duration(seconds: float) -> str:
+    """A wait for people: '45 秒', '约 60 分钟'."""
+    if seconds < 120:
+        return f"{seconds:.0f} 秒"
+    return f"约 {math.ceil(seconds / 60)} 分钟"
+
+
 def _upgrade_command() -> str:
     return f"{sys.executable} -m pip install --upgrade edge-tts"
 
@@ -397,6 +408,10 @@ def stopped_report(guard: ServiceGuard, articles: list[Article], finished: int) 
                 f"{left}微软更换令牌（Sec-MS-GEC）的算法后只有新版 edge-tts 能连上，请升级："
                 f"{_upgrade_command()}；令牌按时间生成，也请核对本机时钟（date -u 与标准时间相差不能超过"
                 f"几分钟，可用 timedatectl set-ntp true 开启自动校时）。{kept}然后再运行同一构建命令。")
+    if cause == "throttled" and guard.asked_wait is not None:
+        return (f"[A011] 语音服务限流（HTTP 429/503），要求 {_duration(guard.asked_wait)}后再试（Retry-After），"
+                f"超过了构建最多等待的 {guard.policy.throttle_patience:.0f} 秒，已停止请求；{left}{kept}"
+                f"请到那时再运行同一构建命令（已合成的片段都在缓存中），或加 --jobs 1 减少并发。")
     if cause == "throttled":
         return (f"[A011] 语音服务持续限流（HTTP 429/503），{guard.policy.throttle_patience:.0f} 秒内"
                 f"没有合成出任何片段，已停止请求；{left}{kept}请过一段时间再运行同一构建命令"
@@ -440,10 +455,14 @@ def voice_problems(issue: Issue, options: BuildOptions) -> list[Problem]:
     try:
         check = asyncio.run(ask())
     except EngineError as error:
+        # A refusal (403) is not a missing network: the client or the clock needs fixing.
+        fix = (f"微软更换令牌算法后只有新版 edge-tts 能连上，请升级：{_upgrade_command()}；"
+               f"也请核对本机时钟（令牌按时间生成）。然后再运行 issuepub check 期刊文件夹 --tts edge。"
+               if error.kind == "refused" else
+               "联网后再运行 issuepub check 期刊文件夹 --tts edge；若声音已停用，构建时也会报告。")
         return [Problem("A002", toml, line,
                         f"无法取得语音服务的声音列表（{error}），未能确认声音“{engine.voice}”仍然提供。",
-                        "联网后再运行 issuepub check 期刊文件夹 --tts edge；若声音已停用，构建时也会报告。",
-                        severity="warning")]
+                        fix, severity="warning")]
     if check is None or check.offered:
         return []
     near = "、".join(check.alternatives)

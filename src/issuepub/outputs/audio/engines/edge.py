@@ -48,7 +48,6 @@ RECEIVE_TIMEOUT = 30  # longest wait for the next message of an answer
 ANSWER_TIMEOUT = 60.0  # the whole answer: this plus ANSWER_SECONDS_PER_CHAR per character
 ANSWER_SECONDS_PER_CHAR = 0.3  # (the service streams faster than the speech lasts)
 VOICES_TIMEOUT = 20  # the voice list
-MAX_RETRY_AFTER = 300.0  # a longer Retry-After is taken as this (the pipeline may stop sooner)
 
 SERVICE = "microsoft-edge-readaloud"  # what makes the sound, for cache keys
 OUTPUT_FORMAT = "audio-24khz-48kbitrate-mono-mp3"  # the format edge-tts asks for
@@ -80,17 +79,20 @@ def voices_url(endpoint: str | None) -> str:
 
 
 def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
-    """Retry-After as seconds: delta-seconds or an HTTP date; None when absent or unreadable."""
+    """Retry-After as seconds: delta-seconds or an HTTP date; None when absent or unreadable.
+
+    Not capped: a wait longer than the build's patience stops the build at once, with the wait
+    named in the report, rather than asking again before the service said to."""
     if not value:
         return None
     value = value.strip()
     if value.isdigit():
-        return min(float(value), MAX_RETRY_AFTER)
+        return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value).timestamp()
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
-    return min(max(0.0, when - (time.time() if now is None else now)), MAX_RETRY_AFTER)
+    return max(0.0, when - (time.time() if now is None else now))
 
 
 def _classify(error: BaseException) -> EngineError:
@@ -196,6 +198,16 @@ def answer_shortfall(text: str, audio_seconds: float, boundaries: list[tuple[str
 
 # --- voices ---------------------------------------------------------------------------------------
 
+_FULL_NAME = re.compile(r"^Microsoft Server Speech Text to Speech Voice \(([^,()]+),\s*([^,()]+)\)$")
+
+
+def short_voice_name(voice: str) -> str:
+    """The voice list's ShortName for either spelling edge-tts takes: 'zh-CN-XiaoxiaoNeural'
+    or 'Microsoft Server Speech Text to Speech Voice (zh-CN, XiaoxiaoNeural)'."""
+    m = _FULL_NAME.match(voice.strip())
+    return f"{m[1].strip()}-{m[2].strip()}" if m else voice.strip()
+
+
 def close_voices(voice: str, offered: list[dict[str, Any]], limit: int = 5) -> tuple[str, ...]:
     """Voices like ``voice`` among ``offered``: same locale and gender first, then same locale,
     then same language. A withdrawn voice is not in the list, so its locale comes from its name
@@ -246,7 +258,9 @@ class EdgeEngine(Engine):
         return SERVICE
 
     def identity(self) -> dict[str, Any]:
-        return {**super().identity(), "boundary": "SentenceBoundary"}
+        # one voice, one key, however issue.toml spells it
+        return {**super().identity(), "voice": short_voice_name(self.voice),
+                "boundary": "SentenceBoundary"}
 
     def default_jobs(self) -> int:
         return 3  # the service throttles beyond a few connections per client
@@ -276,9 +290,10 @@ class EdgeEngine(Engine):
 
     async def check_voice(self) -> VoiceCheck:
         offered = await self.list_voices()
-        if any(v.get("ShortName") == self.voice for v in offered):
+        wanted = short_voice_name(self.voice)
+        if any(v.get("ShortName") == wanted or v.get("Name") == self.voice for v in offered):
             return VoiceCheck(self.voice, True)
-        return VoiceCheck(self.voice, False, close_voices(self.voice, offered))
+        return VoiceCheck(self.voice, False, close_voices(wanted, offered))
 
     async def synthesize(self, text: str) -> Synthesis:
         started = time.perf_counter()
@@ -323,7 +338,10 @@ class EdgeEngine(Engine):
             raise failure from error
         # edge-tts ends a turn silently when the connection drops mid-stream: it counts the
         # audio of a turn only when turn.end arrives, so a shortfall means a cut-off answer.
-        if communicate.state["cumulative_audio_bytes"] != len(audio):
+        # (Private state, there since edge-tts 7.3, the floor in pyproject.toml: were a later
+        # version to drop it, every chunk would fail on it; the checks below still run.)
+        counted = communicate.state.get("cumulative_audio_bytes")
+        if counted is not None and counted != len(audio):
             raise EngineError("语音服务的连接中途断开，音频不完整", kind="incomplete")
         marks = _marks(text, boundaries)
         short = answer_shortfall(text, mp3_seconds(bytes(audio)), boundaries, marks,

@@ -221,3 +221,32 @@ def test_markdown_title_is_the_picture_description(tmp_path):
     blocks = [b for b in parse_article(text, tmp_path / "a.md").blocks if b.kind == "caption"]
     assert [(b.text, b.image, b.description) for b in blocks] == [
         ("图注", "pictures/a b.jpg", "一位老人在门口"), ("图注二", "pictures/c.jpg", "")]
+
+
+def _body(blocks) -> "etree._Element":
+    from issuepub.outputs.epub.xhtml import article_body
+    from support.issues import article, issue
+
+    one = issue(Path("."), [article("a", "标题", blocks)])
+    body = article_body(one, one.articles[0], pictures={"p.png": "images/01-p.png"})
+    return etree.fromstring(f'<div xmlns="http://www.w3.org/1999/xhtml" '
+                            f'xmlns:epub="http://www.idpf.org/2007/ops">{body}</div>')
+
+
+def test_only_a_short_source_line_is_an_attribution():
+    doc = _body([
+        "正文。",
+        "——11月4日市委常委会扩大会议指出",
+        "——不，我们不走。老人摇摇头，又说了一遍：这里是我们的家，我们哪儿也不去。",
+        "——" + "长" * 70,
+    ])
+    kinds = [(p.get("class"), p.text[:8]) for p in doc.xpath("//x:p[not(@class='column')][not(@class='endmark')]",
+                                                         namespaces=NS)]
+    assert kinds == [(None, "正文。"), ("attribution", "——11月4日市"), (None, "——不，我们不走"), (None, "——长长长长长长")]
+
+
+def test_alt_never_repeats_the_caption():
+    # (kind, caption, line, picture, description), as the Markdown reader makes them
+    doc = _body([("caption", "社区党员 听取意见", 0, "p.png", "社区党员听取意见"),
+                 ("caption", "社区党员听取意见", 0, "p.png", "三位老人坐在长桌旁")])
+    assert [i.get("alt") for i in doc.xpath("//x:img", namespaces=NS)] == ["", "三位老人坐在长桌旁"]

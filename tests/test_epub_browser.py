@@ -179,3 +179,34 @@ def test_attribution_lines_are_right_aligned_without_indent(browser, pages):  # 
         return [s.textAlign, s.textIndent]; }""")
     page.close()
     assert style == ["right", "0px"]
+
+
+@pytest.mark.parametrize("width", [240, 300, 360])
+def test_contents_page_numbers_stay_beside_their_article(browser, pages, width):  # noqa: F811
+    """Like the printed 目录: each printed page at the right end of its own entry, on the
+    entry's last line, even when a long title and author wrap on a narrow screen."""
+    nav = next(p for p in pages if p.name == "nav.xhtml")
+    page = browser.new_page()
+    page.goto(nav.as_uri(), wait_until="load")
+    page.add_style_tag(content=f"html {{ width: {width}px; }}")
+    entries = page.evaluate("""() => Array.from(document.querySelectorAll('nav li li')).map(li => {
+        const a = li.querySelector('a'), p = a.querySelector('.toc-page').getBoundingClientRect();
+        const text = Array.from(a.querySelectorAll('.toc-title, .toc-author'))
+            .flatMap(s => Array.from(s.getClientRects())).filter(r => r.width > 0);
+        return {title: a.textContent.trim(), page: [p.left, p.top, p.right, p.bottom],
+                right: li.getBoundingClientRect().right, align: getComputedStyle(a).textAlign,
+                authors: Array.from(a.querySelectorAll('.toc-author')).map(s => s.getClientRects().length),
+                lines: Math.round(a.getBoundingClientRect().height / parseFloat(getComputedStyle(a).lineHeight)),
+                text: text.map(r => [r.left, r.top, r.right, r.bottom])};
+    })""")
+    page.close()
+    assert entries and any(e["lines"] > 1 for e in entries) or width == 360, entries
+    for e in entries:
+        left, top, right, bottom = e["page"]
+        last = max(e["text"], key=lambda t: t[3])  # a box on the entry's last line
+        assert e["authors"] in ([], [1]), e  # an author's name is never cut across lines
+        assert e["align"] != "justify", e  # the gap between a title's phrases is not stretched
+        assert abs(right - e["right"]) <= 1, e  # at the right edge of the contents
+        assert last[1] <= (top + bottom) / 2 <= last[3], e  # on the entry's last line
+        for l, t, r, b in e["text"]:  # never on top of the title or author
+            assert r <= left or l >= right or b <= top or t >= bottom, e

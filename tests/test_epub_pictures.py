@@ -274,3 +274,36 @@ def test_a_picture_that_is_not_one_is_left_out_and_the_caption_kept(tmp_path):
     original = (tmp_path / "pictures" / "ok.jpg").read_bytes()
     scan = original.index(b"\xff\xda")
     assert written.endswith(original[scan:]) and b"TestCam" not in written
+
+
+def _stripes(size=(3000, 2000)) -> Image.Image:
+    """One-pixel black and white columns: nearest-neighbour scaling keeps only black and
+    white; a real filter averages neighbouring columns into greys."""
+    im = Image.new("L", size, 255)
+    im.paste(Image.new("L", (1, size[1]), 0), (0, 0))
+    columns = Image.new("L", (2, 1), 255)
+    columns.putpixel((0, 0), 0)
+    return columns.resize(size, Image.NEAREST)
+
+
+@pytest.mark.parametrize("mode", ["P", "1"])
+def test_palette_and_bilevel_pngs_are_scaled_with_a_filter(mode):
+    buf = io.BytesIO()
+    _stripes().convert(mode).save(buf, "PNG")
+    out = prepare_for_ereader(buf.getvalue())
+    with Image.open(io.BytesIO(out.data)) as im:
+        assert im.format == "PNG" and im.width * im.height <= EREADER_MAX_PIXELS
+        greys = set(im.convert("L").tobytes())
+    assert len(greys) > 2, sorted(greys)  # filtered, not nearest-neighbour
+
+
+def test_cmyk_photo_does_not_keep_its_cmyk_profile_once_rgb():
+    cmyk = Image.new("CMYK", (3000, 2000), (0, 200, 200, 0))
+    buf = io.BytesIO()
+    cmyk.save(buf, "JPEG", icc_profile=b"stand-in for a CMYK press profile")
+    out = prepare_for_ereader(buf.getvalue())
+    with Image.open(io.BytesIO(out.data)) as im:
+        assert im.mode == "RGB" and im.width * im.height <= EREADER_MAX_PIXELS
+        assert "icc_profile" not in im.info  # a CMYK profile on RGB data would skew the colours
+        r, g, b = im.getpixel((10, 10))
+        assert r > 200 and g < 120 and b < 120  # still the red it was

@@ -164,6 +164,22 @@ def _fit(width: int, height: int, max_pixels: int) -> tuple[int, int]:
     return max(1, math.floor(width * scale)), max(1, math.floor(height * scale))
 
 
+def _to_rgb(im: Image.Image, icc: bytes | None) -> Image.Image:
+    """``im`` (CMYK, say) as sRGB: through its embedded profile when Pillow's colour management
+    can read it, else by Pillow's plain conversion."""
+    try:
+        from PIL import ImageCms
+    except ImportError:  # Pillow built without littlecms
+        icc = None
+    if icc:
+        try:
+            source = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            return ImageCms.profileToProfile(im, source, ImageCms.createProfile("sRGB"), outputMode="RGB")
+        except (OSError, ValueError, ImageCms.PyCMSError):
+            pass
+    return im.convert("RGB")
+
+
 def prepare_for_ereader(data: bytes, *, max_pixels: int = EREADER_MAX_PIXELS,
                         quality: int = EREADER_JPEG_QUALITY) -> PreparedPicture:
     """A picture as an e-book carries it: upright, at most ``max_pixels``, no metadata.
@@ -194,21 +210,31 @@ def prepare_for_ereader(data: bytes, *, max_pixels: int = EREADER_MAX_PIXELS,
                 im.draft(im.mode, target)  # decode at a reduced DCT scale: faster, less memory
             im.load()
             icc = im.info.get("icc_profile")
+            source_mode = im.mode
             im = ImageOps.exif_transpose(im)
             size = _fit(im.width, im.height, max_pixels)
             if im.size != size:
+                # Pillow scales palette and 1-bit pictures by nearest neighbour whatever the
+                # filter asked (thin lines and text fall apart): scale their colours instead.
+                if im.mode == "P":
+                    im = im.convert("RGBA" if "transparency" in im.info else "RGB")
+                elif im.mode == "1":
+                    im = im.convert("L")
                 im = im.resize(size, Image.LANCZOS)
             im.info = {}  # Pillow would write EXIF, comments and text chunks from here again
             buf = io.BytesIO()
             if fmt == "JPEG":
                 if im.mode not in ("L", "RGB"):
-                    im = im.convert("RGB")
+                    im = _to_rgb(im, icc)
+                    icc = None  # the source's profile described its CMYK (or other) colours
                 im.save(buf, "JPEG", quality=quality, optimize=True, progressive=True,
                         **({"icc_profile": icc} if icc else {}))
                 media, ext = "image/jpeg", ".jpg"
             else:
                 if im.mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "I;16"):
                     im = im.convert("RGBA" if "A" in im.getbands() else "RGB")
+                if im.mode != source_mode and source_mode not in ("P", "1"):
+                    icc = None  # a profile for other colours than the ones written
                 im.save(buf, "PNG", optimize=True, **({"icc_profile": icc} if icc else {}))
                 media, ext = "image/png", ".png"
             return PreparedPicture(buf.getvalue(), media, ext, width, height, len(data),

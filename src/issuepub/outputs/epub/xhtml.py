@@ -20,8 +20,18 @@ from .package import href
 # A two-part title (坚定信心真抓实干 敢作敢为善作善成) breaks at the space between its phrases:
 # each phrase is an inline-block, so a narrow screen wraps between them, not inside one.
 _PHRASE_GAP = re.compile(r"([ \u3000]+)")
-# An attribution line under a quotation or a report (——11月4日市委常委会扩大会议指出).
+# An attribution line under a quotation or a report (——11月4日市委常委会扩大会议指出): one
+# short line naming a source, no sentence of its own. A paragraph of text that merely opens
+# with a dash (a reply, an aside) stays body text.
 ATTRIBUTION_PREFIX = "——"
+ATTRIBUTION_MAX_CHARS = 60
+_SENTENCE_END = re.compile(r"[。！？!?]")
+
+
+def is_attribution(text: str) -> bool:
+    text = text.strip()
+    return (text.startswith(ATTRIBUTION_PREFIX) and len(text) <= ATTRIBUTION_MAX_CHARS
+            and not _SENTENCE_END.search(text))
 
 
 def sentence_id(target: str, block: int | None, sentence: int) -> str:
@@ -66,6 +76,13 @@ def sentence_texts(article: Article) -> dict[str, str]:
     }
 
 
+def alt_text(description: str, caption: str) -> str:
+    """The picture's alt beside its visible caption: the source's description, unless it only
+    repeats the caption (a screen reader would say it twice); else empty."""
+    same = re.sub(r"\s+", "", description) == re.sub(r"\s+", "", caption)
+    return "" if same else description.strip()
+
+
 def article_body(issue: Issue, article: Article, *, sentences: bool = False,
                  pictures: Mapping[str, str] | None = None, page_start: bool = True) -> str:
     """``pictures`` maps a block's picture (as the source names it) to its name inside the
@@ -101,12 +118,12 @@ def article_body(issue: Issue, article: Article, *, sentences: bool = False,
                 # from the source (the Markdown title) is the alt text when there is one.
                 parts.append(
                     f'<figure><img src="{escape("../" + href(pictures[block.image]))}" '
-                    f'alt="{escape(block.description)}"/>'
+                    f'alt="{escape(alt_text(block.description, block.text))}"/>'
                     f"<figcaption>{escape(block.text)}</figcaption></figure>"
                 )
             else:
                 parts.append(f'<p class="caption">{escape(block.text)}</p>')
-        elif block.kind == "paragraph" and block.text.startswith(ATTRIBUTION_PREFIX):
+        elif block.kind == "paragraph" and is_attribution(block.text):
             parts.append(f'<p class="attribution">{body}</p>')
         else:
             parts.append(f"<p>{body}</p>")

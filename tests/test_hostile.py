@@ -527,3 +527,43 @@ def test_ffmpeg_on_a_full_disk_is_the_machines_fault(tmp_path):
         assert not target.exists() and not list(mount.iterdir())
     finally:
         unmount(mount)
+
+
+def _odd_pictures(folder: Path) -> list[str]:
+    """Valid pictures of shapes and modes an editor may meet: all must build."""
+    from PIL import Image
+
+    folder.mkdir(exist_ok=True)
+    pictures = {
+        "strip-wide.png": Image.new("RGB", (30000, 2), (200, 30, 30)),
+        "strip-tall.png": Image.new("RGB", (2, 30000), (30, 30, 200)),
+        "one-pixel.png": Image.new("RGB", (1, 1)),
+        "palette-transparent.png": Image.new("P", (300, 200)),
+        "grey-alpha.png": Image.new("LA", (300, 200)),
+        "sixteen-bit.png": Image.new("I;16", (300, 200)),
+        "one-bit.png": Image.new("1", (300, 200)),
+        "cmyk.jpg": Image.new("CMYK", (300, 200), (0, 50, 100, 0)),
+        "alpha.webp": Image.new("RGBA", (300, 200), (0, 0, 0, 0)),
+    }
+    for name, image in pictures.items():
+        extra = {"transparency": 0} if name.startswith("palette") else {}
+        image.save(folder / name, **extra)
+    frames = [Image.new("RGB", (100, 80), (i * 40, 0, 0)) for i in range(3)]
+    frames[0].save(folder / "animated.gif", save_all=True, append_images=frames[1:])
+    return [*pictures, "animated.gif"]
+
+
+def test_odd_but_valid_pictures_build_cleanly(ws: Workspace):
+    """check passes them, so build must finish (a 30000×2 strip scaled to no pixels crashed
+    the site), and the EPUB stays EPUBCheck-clean."""
+    from conftest import assert_epubcheck_clean
+
+    names = _odd_pictures(ws.issue / "pictures")
+    for name in names:
+        ws.append_body(f"![图 {name}](pictures/{name})")
+    assert run_cli("check", ws.issue).code == 0
+    result = run_cli("build", ws.issue, "--out", ws.out, *ONLY)
+    assert result.code == 0 and "Traceback" not in result.text, result.text
+    page = next(ws.build_dir.glob("site/*/*/01/index.html")).read_text(encoding="utf-8")
+    assert page.count("<img") >= len(names)
+    assert_epubcheck_clean(ws.build_dir / f"{ISSUE_ID}.epub")

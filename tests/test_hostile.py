@@ -185,6 +185,13 @@ SOURCE_CASES = [
     Case("cover-not-an-image", _cover_bytes(b"<html>cover</html>", "cover.jpg"), ("S017",)),
     Case("cover-gif", _cover_bytes(image_bytes("GIF"), "cover.gif"), ("S017",)),
     Case("cover-bomb", _cover_bytes(png_claiming(100_000, 100_000)), ("S017",)),
+    # QR settings a plain build refuses: check must say so first.
+    Case("base-url-too-long-for-qr", _toml('base_url = "https://ting.tjzbsh.cn"',
+                                           'base_url = "https://ting.tjzbsh-audio-platform.cn/listen/magazine/archive"'),
+         ("Q001",)),
+    Case("qr-size-too-small-for-the-url", _chain(
+        _toml('base_url = "https://ting.tjzbsh.cn"', 'base_url = "https://ting.tjzbsh-audio.cn/listen"'),
+        _toml("size_mm = 20", "size_mm = 15")), ("Q002",)),
     # Names too long for output files, and other broken sources.
     Case("slug-300-chars", _front("slug: juanshou", "slug: " + "a" * 300), ("S024",)),
     Case("slug-65-chars", _front("slug: juanshou", "slug: " + "b" * 65), ("S024",)),

@@ -104,6 +104,8 @@ def cmd_check(args) -> int:
     if args.fix:
         _fix_typography(args.issue_dir)
     issue, problems = check_issue(args.issue_dir)
+    if issue is not None:
+        problems += _qr_problems(issue)
     if issue is not None and args.tts != "offline":
         from .outputs.audio.pipeline import voice_problems
         from .outputs.base import BuildOptions
@@ -120,6 +122,22 @@ def cmd_check(args) -> int:
     if warnings:
         print(f"另有 {len(warnings)} 处排版警告（见上），可用 issuepub check --fix {args.issue_dir} 自动修改。")
     return EXIT_OK
+
+
+def _qr_problems(issue) -> list[Problem]:
+    """What a plain build would refuse in the QR settings (a URL too long for the code, a
+    printed size too small for it): check is the gate. A placeholder address is only S063's
+    warning here, since drafts can still be made."""
+    from .outputs import qr
+    from .outputs.base import BuildContext, BuildOptions
+
+    ctx = BuildContext(issue=issue, out_dir=DEFAULT_OUT / issue.id, options=BuildOptions(draft=True),
+                       manifest={})
+    try:
+        qr.check(ctx)
+    except UserError as exc:
+        return list(exc.problems)
+    return []
 
 
 def _fix_typography(issue_dir: Path) -> None:

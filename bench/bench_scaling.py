@@ -44,6 +44,14 @@ def sentences_and_normalise(n: int) -> Callable[[], object]:
     return lambda: [normalize(s) for s in split_sentences(text)]
 
 
+def normalise_ascii_run(unit: str) -> Callable[[int], Callable[[], object]]:
+    """A run of digits or letters with no space or Chinese in it (a pasted code, a table)."""
+    def make(n: int) -> Callable[[], object]:
+        text = "编号" + _paragraph(n, unit) + "。"
+        return lambda: normalize(text)
+    return make
+
+
 def join_paragraph_lines(n: int) -> Callable[[], object]:
     lines = ["社区把议事桌搬进楼道居民有事当面商量"] * n
     return lambda: join_lines(lines)
@@ -77,6 +85,8 @@ def check_columns(n: int) -> Callable[[], object]:
 BENCHES = [
     ("chunking: one unpunctuated sentence (characters)", chunk_long_sentence, 10_000),
     ("sentence split + normalise (characters)", sentences_and_normalise, 10_000),
+    ("normalise: one run of digits (characters)", normalise_ascii_run("1"), 1_000),
+    ("normalise: one run of letters and digits (characters)", normalise_ascii_run("a1"), 1_000),
     ("source paragraph line joining (lines)", join_paragraph_lines, 40_000),
     ("import: one paragraph cut into lines (lines)", import_joined_lines, 400),
     ("check: issue.toml columns (columns)", check_columns, 100),

@@ -113,6 +113,15 @@ def _chain(*steps: Callable[[Workspace], None]) -> Callable[[Workspace], None]:
     return setup
 
 
+def _toml_symlinked_out(w: Workspace) -> None:
+    """issue.toml itself a symlink to a file outside (its title is the canary)."""
+    toml = w.issue / "issue.toml"
+    (w.outside / "issue.toml").write_text(
+        toml.read_text(encoding="utf-8").replace('title = "天津支部生活"', f'title = "{CANARY}"'), encoding="utf-8")
+    toml.unlink()
+    toml.symlink_to(w.outside / "issue.toml")
+
+
 PNG = png_bytes()
 SOURCE_CASES = [
     # Containment: articles, cover, pictures that are not in the issue folder.
@@ -144,6 +153,7 @@ SOURCE_CASES = [
     Case("picture-etc-passwd", _picture(lambda w: "../../../../etc/passwd"), ("S036",)),
     Case("picture-symlink-out", _picture_symlink(lambda w: w.outside / "secret.png"), ("S036",)),
     Case("picture-symlink-etc", _picture_symlink(lambda w: Path("/etc/passwd")), ("S036",)),
+    Case("toml-symlink-out", lambda w: _toml_symlinked_out(w), ("S036",)),
     Case("picture-is-a-folder", _chain(lambda w: (w.issue / "pictures").mkdir(),
                                        _picture(lambda w: "pictures")), ("S029",)),
     # Characters XML forbids, written raw or through TOML escapes.
@@ -175,6 +185,13 @@ SOURCE_CASES = [
     Case("cover-not-an-image", _cover_bytes(b"<html>cover</html>", "cover.jpg"), ("S017",)),
     Case("cover-gif", _cover_bytes(image_bytes("GIF"), "cover.gif"), ("S017",)),
     Case("cover-bomb", _cover_bytes(png_claiming(100_000, 100_000)), ("S017",)),
+    # QR settings a plain build refuses: check must say so first.
+    Case("base-url-too-long-for-qr", _toml('base_url = "https://ting.tjzbsh.cn"',
+                                           'base_url = "https://ting.tjzbsh-audio-platform.cn/listen/magazine/archive"'),
+         ("Q001",)),
+    Case("qr-size-too-small-for-the-url", _chain(
+        _toml('base_url = "https://ting.tjzbsh.cn"', 'base_url = "https://ting.tjzbsh-audio.cn/listen"'),
+        _toml("size_mm = 20", "size_mm = 15")), ("Q002",)),
     # Names too long for output files, and other broken sources.
     Case("slug-300-chars", _front("slug: juanshou", "slug: " + "a" * 300), ("S024",)),
     Case("slug-65-chars", _front("slug: juanshou", "slug: " + "b" * 65), ("S024",)),
@@ -231,6 +248,29 @@ def test_hostile_import_pictures(name: str, ws: Workspace):
     assert "Traceback" not in result.text and "[S036]" in result.text
     assert snapshot(ws.issue) == issue_before, "a refused import changed the issue folder"
     assert not leaks(ws.issue)
+
+
+@pytest.mark.parametrize("folder", ["pictures", "articles"])
+def test_import_never_writes_through_a_folder_symlinked_out(folder: str, ws: Workspace):
+    """pictures/ or articles/ of the issue a symlink to a folder outside: nothing is written
+    there (the copy used to land outside, and the rollback then crashed on the symlink)."""
+    drafts = ws.issue.parent / "drafts"
+    drafts.mkdir()
+    (drafts / "p.png").write_bytes(png_bytes())
+    md = drafts / "new.md"
+    md.write_text("# 新文章标题\n\n正文第一段。\n\n![说明](p.png)\n", encoding="utf-8")
+    target = ws.issue / folder
+    if target.exists():
+        target.rename(ws.issue.parent / f"{folder}-moved")
+    elsewhere = ws.outside / "elsewhere"  # empty: the old rollback then removed the symlink's target
+    elsewhere.mkdir()
+    target.symlink_to(elsewhere, target_is_directory=True)
+    issue_before, outside_before = snapshot(ws.issue), snapshot(ws.outside)
+    result = run_cli("import", md, "--into", ws.issue, "--column", "言论")
+    assert result.code == 2 and "[S036]" in result.text and "Traceback" not in result.text, result.text
+    assert f"{folder}/" in result.text
+    assert snapshot(ws.issue) == issue_before and snapshot(ws.outside) == outside_before
+    assert elsewhere.is_dir() and not any(elsewhere.iterdir())
 
 
 def test_import_picture_symlinked_out_is_refused(ws: Workspace):
@@ -444,3 +484,93 @@ def test_unreadable_source_is_an_environment_fault(ws: Workspace, monkeypatch):
         assert result.code == 3 and "[E005]" in result.text and "Traceback" not in result.text
         assert "03-louzhang.md" in result.text
     assert snapshot(ws.out) == before
+
+
+def test_audio_files_are_replaced_together_or_not_at_all(ws: Workspace, monkeypatch):
+    """A disk that fills while an article's subtitles are written (after its MP3 is encoded):
+    the earlier MP3, VTT and timings stay, as a set, and the message names a path."""
+    import errno
+
+    from issuepub.outputs.audio import pipeline
+
+    assert run_cli("build", ws.issue, "--out", ws.out, "--only", "audio").code == 0
+    audio = ws.build_dir / "audio"
+    def files(folder: Path) -> dict[str, bytes]:  # spoken.html always shows the new text
+        return {k: v for k, v in snapshot(folder).items() if k != "spoken.html"}
+
+    before = files(audio)
+    ws.append_body("新加的一段，让这篇的音频需要重做。")
+
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(pipeline, "render_timings", full_disk)
+    result = run_cli("build", ws.issue, "--out", ws.out, "--only", "audio")
+    assert result.code == 1 and "[E012]" in result.text and "Traceback" not in result.text, result.text
+    assert "（None）" not in result.text and str(audio) in result.text
+    assert files(audio) == before, "an article's audio was half replaced"
+    assert not list(ws.out.rglob("*.part"))
+
+
+def test_ffmpeg_on_a_full_disk_is_the_machines_fault(tmp_path):
+    """ffmpeg's own report of a full disk becomes E012 naming the file, not ffmpeg's English."""
+    import errno
+
+    from issuepub.fsutil import atomic_path
+    from issuepub.outputs.audio import ffmpeg
+
+    mount = tmp_path / "mnt"
+    if os.geteuid() != 0 or not mount_tmpfs(mount, "64k"):
+        pytest.skip("needs root and mount -t tmpfs to make a full disk")
+    try:
+        raw = tmp_path / "noise.pcm"
+        raw.write_bytes(os.urandom(2_000_000))
+        target = mount / "a.mp3"
+        with pytest.raises(OSError) as caught:
+            with atomic_path(target) as tmp:
+                ffmpeg.run([*ffmpeg.raw_input(24000), "-i", str(raw), "-c:a", "libmp3lame", "-b:a", "64k",
+                            "-f", "mp3", "-y", str(tmp)], "编码 MP3 ")
+        assert caught.value.errno == errno.ENOSPC and caught.value.filename == str(target)
+        assert not target.exists() and not list(mount.iterdir())
+    finally:
+        unmount(mount)
+
+
+def _odd_pictures(folder: Path) -> list[str]:
+    """Valid pictures of shapes and modes an editor may meet: all must build."""
+    from PIL import Image
+
+    folder.mkdir(exist_ok=True)
+    pictures = {
+        "strip-wide.png": Image.new("RGB", (30000, 2), (200, 30, 30)),
+        "strip-tall.png": Image.new("RGB", (2, 30000), (30, 30, 200)),
+        "one-pixel.png": Image.new("RGB", (1, 1)),
+        "palette-transparent.png": Image.new("P", (300, 200)),
+        "grey-alpha.png": Image.new("LA", (300, 200)),
+        "sixteen-bit.png": Image.new("I;16", (300, 200)),
+        "one-bit.png": Image.new("1", (300, 200)),
+        "cmyk.jpg": Image.new("CMYK", (300, 200), (0, 50, 100, 0)),
+        "alpha.webp": Image.new("RGBA", (300, 200), (0, 0, 0, 0)),
+    }
+    for name, image in pictures.items():
+        extra = {"transparency": 0} if name.startswith("palette") else {}
+        image.save(folder / name, **extra)
+    frames = [Image.new("RGB", (100, 80), (i * 40, 0, 0)) for i in range(3)]
+    frames[0].save(folder / "animated.gif", save_all=True, append_images=frames[1:])
+    return [*pictures, "animated.gif"]
+
+
+def test_odd_but_valid_pictures_build_cleanly(ws: Workspace):
+    """check passes them, so build must finish (a 30000×2 strip scaled to no pixels crashed
+    the site), and the EPUB stays EPUBCheck-clean."""
+    from conftest import assert_epubcheck_clean
+
+    names = _odd_pictures(ws.issue / "pictures")
+    for name in names:
+        ws.append_body(f"![图 {name}](pictures/{name})")
+    assert run_cli("check", ws.issue).code == 0
+    result = run_cli("build", ws.issue, "--out", ws.out, *ONLY)
+    assert result.code == 0 and "Traceback" not in result.text, result.text
+    page = next(ws.build_dir.glob("site/*/*/01/index.html")).read_text(encoding="utf-8")
+    assert page.count("<img") >= len(names)
+    assert_epubcheck_clean(ws.build_dir / f"{ISSUE_ID}.epub")

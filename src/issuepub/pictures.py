@@ -54,7 +54,8 @@ def scaled_jpeg(data: bytes, max_width: int, quality: int = 80) -> tuple[bytes, 
 
     im = to_rgb(data)
     if im.width > max_width:
-        im = im.resize((max_width, round(im.height * max_width / im.width)), Image.LANCZOS)
+        # max(1, …): a 30000×2 strip must not scale to no pixels at all
+        im = im.resize((max_width, max(1, round(im.height * max_width / im.width))), Image.LANCZOS)
     return jpeg(im, quality), im.width, im.height
 
 

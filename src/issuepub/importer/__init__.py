@@ -8,7 +8,6 @@ below are the only places that read and write files.
 
 from __future__ import annotations
 
-import shutil
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -316,6 +315,14 @@ def import_markdown_article(source: Path, into: Path, *, column: str, after: str
     notes: list[str] = _markdown_notes(parsed, source) if parsed is not None else []
     copied: list[Path] = []
     article_path = into / rel
+    # The folders written into must be the issue's own: articles/ or pictures/ as a symlink
+    # out of it would have this import write files elsewhere.
+    for folder in (ARTICLE_DIR, "pictures"):
+        if contained(into, folder) is None:
+            raise UserError(Problem("S036", into / folder, None,
+                                    f"期刊文件夹里的 {folder}/ 指向期刊文件夹以外（符号链接），导入会把文件写到别处。",
+                                    f"把 {folder}/ 换成期刊文件夹里真正的文件夹（删去符号链接，把文件复制进来）。"))
+    made_pictures = not (into / "pictures").exists()
     try:
         if parsed is not None:
             article = parsed.article
@@ -335,9 +342,8 @@ def import_markdown_article(source: Path, into: Path, *, column: str, after: str
                 while target.exists():
                     target = into / "pictures" / f"{picture.stem}-{k}{picture.suffix}"
                     k += 1
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(picture, target)
                 copied.append(target)
+                atomic_write_bytes(target, picture.read_bytes())
                 block.image = target.relative_to(into).as_posix()
             article_text = render_article(article, source.name)
         else:
@@ -360,7 +366,7 @@ def import_markdown_article(source: Path, into: Path, *, column: str, after: str
         article_path.unlink(missing_ok=True)
         for path in copied:
             path.unlink(missing_ok=True)
-        if copied and not any(copied[0].parent.iterdir()):
+        if made_pictures and copied and copied[0].parent.is_dir() and not any(copied[0].parent.iterdir()):
             copied[0].parent.rmdir()  # the pictures/ folder this import created
         raise
     if column not in names:

@@ -233,6 +233,8 @@ def check_issue(root: Path) -> tuple[Issue | None, list[Problem]]:
     if not toml_path.is_file():
         return None, [Problem("S001", toml_path, None, "期刊文件夹里没有 issue.toml。",
                               "新建 issue.toml（格式见 README），或用 issuepub import 从排版文字导入。")]
+    if contained(root, ISSUE_FILE) is None:  # a symlink out: its titles would reach every output
+        return None, [outside(toml_path, None, ISSUE_FILE, "期刊设置文件")]
     text = read_text(toml_path, problems)
     if text is None:
         return None, problems

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import errno
 import functools
+import os
 import re
 import subprocess
 import warnings
@@ -33,11 +35,19 @@ def pydub():
     return AudioSegment
 
 
+# ffmpeg prints these (strerror) when its output cannot be written.
+_MACHINE_FAULTS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EIO)
+
+
 def run(args: list[str], what: str, data: bytes | None = None) -> subprocess.CompletedProcess:
     proc = subprocess.run([executable(), "-hide_banner", "-nostdin", *args], input=data,
                           capture_output=True)
     if proc.returncode != 0:
-        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+        text = proc.stderr.decode("utf-8", "replace")
+        for err in _MACHINE_FAULTS:  # the disk, not the audio: reported as the machine's fault
+            if os.strerror(err) in text:
+                raise OSError(err, os.strerror(err))
+        tail = text.strip().splitlines()[-3:]
         raise AudioError(f"ffmpeg {what}失败：{' '.join(tail)}")
     return proc
 

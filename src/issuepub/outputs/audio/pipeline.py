@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from ...diagnostics import environment_problem
-from ...fsutil import (atomic_path, atomic_write_text, file_record, remove_stale_parts, sha256_file,
+from ...fsutil import (atomic_path, file_record, remove_stale_parts, sha256_file,
                        temp_path_for)
 from ...model import Article, Issue
 from ...diagnostics import Problem, UserError
@@ -340,9 +340,13 @@ def assemble_article(ctx: BuildContext, plan: ArticlePlan, engine: Engine,
             raise AudioError("合成缓存中的片段丢失或损坏（损坏的已删除），再构建一次即可重新合成。")
         return synthesis
 
+    vtt = audio_dir / f"{plan.stem}.vtt"
+    timings = audio_dir / f"{plan.stem}.timings.json"
     try:
         times, _ = write_pcm(plan.placed, load, engine.sample_rate, raw)
-        with atomic_path(mp3) as tmp:
+        # The three files are written under temporary names and renamed only once all are
+        # complete: a failure (a full disk) leaves the earlier MP3, VTT and timings together.
+        with atomic_path(mp3) as tmp, atomic_path(vtt) as tmp_vtt, atomic_path(timings) as tmp_timings:
             loudness = encode_mp3(raw, engine.sample_rate, tmp)
             if abs(loudness.integrated - TARGET_LUFS) > 2 * LUFS_TOLERANCE or \
                     loudness.true_peak > PEAK_LIMIT_DBTP:
@@ -351,17 +355,15 @@ def assemble_article(ctx: BuildContext, plan: ArticlePlan, engine: Engine,
             write_tags(tmp, ctx.issue, plan.article, engine=engine.name,
                        engine_version=engine.version, voice=engine.voice, final=engine.final,
                        picture=picture)
+            duration = loudness.duration
+            # No cue may outlast the file (the PCM and the decoded MP3 differ by at most a frame).
+            segments = [replace(s, start=min(s.start, duration), end=min(s.end, duration))
+                        for s in _segments(plan, times)]
+            tmp_vtt.write_bytes(render_vtt([(s.start, s.end, s.text) for s in segments],
+                                           title=plan.article.title).encode("utf-8"))
+            tmp_timings.write_bytes(render_timings(plan.article.slug, duration, segments).encode("utf-8"))
     finally:
         raw.unlink(missing_ok=True)
-    duration = loudness.duration
-    # No cue may outlast the file (the PCM and the decoded MP3 differ by at most a frame).
-    segments = [replace(s, start=min(s.start, duration), end=min(s.end, duration))
-                for s in _segments(plan, times)]
-    vtt = audio_dir / f"{plan.stem}.vtt"
-    atomic_write_text(vtt, render_vtt([(s.start, s.end, s.text) for s in segments],
-                                      title=plan.article.title))
-    timings = audio_dir / f"{plan.stem}.timings.json"
-    atomic_write_text(timings, render_timings(plan.article.slug, duration, segments))
     return {
         **file_record(mp3, ctx.out_dir),
         "duration": round(duration, 3),
@@ -550,7 +552,7 @@ async def run(ctx: BuildContext) -> OutputResult:
                 f"{type(error).__name__}: {error}"
             if isinstance(error, OSError) and error.errno is not None:  # full disk, permissions
                 fault = environment_problem(error)
-                reason = f"[{fault.code}] {fault.message}（{fault.file}）{fault.fix}"
+                reason = f"[{fault.code}] {fault.message}（{fault.file or audio_dir}）{fault.fix}"
             result.failures.append(_failure(article, reason))
 
     await engine.start(jobs)

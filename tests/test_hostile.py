@@ -442,11 +442,11 @@ def test_disk_full_keeps_the_earlier_build(ws: Workspace, tmpfs: Path, only: tup
     (out / ISSUE_ID / "site").rename(out / ISSUE_ID / "site-old")
     before = snapshot(out)
     filler = tmpfs / "filler"
-    with open(filler, "wb") as fh:  # take every free block
+    # Take every free block. Unbuffered: a buffered file would raise ENOSPC again when closed.
+    with open(filler, "wb", buffering=0) as fh:
         try:
-            while True:
-                fh.write(b"\0" * 65536)
-                fh.flush()
+            while fh.write(b"\0" * 65536):
+                pass
         except OSError:
             pass
     ws.append_body("新加的一段，让成品需要重写。" * 20)

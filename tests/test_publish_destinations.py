@@ -50,12 +50,12 @@ def test_folder_destination_that_is_a_file_is_refused(example_copy, tmp_path):
 
 
 def test_placeholder_refusal_reads_as_a_sentence(example_copy, tmp_path):
-    """P005 said “网址 https://ting.example.cn example 域名是示例占位，不能发布”."""
+    """P005 once said “网址 https://ting.example.cn example 域名是示例占位，不能发布”."""
     from support.hostile import run_cli
 
     root = tmp_path / "build"
     assert run_cli("build", example_copy, "--out", root, "--only", "site").code == 0
     result = run_cli("publish", root, "--to", tmp_path / "public")
     assert result.code == 2 and "[P005]" in result.err
-    assert "网址 https://ting.example.cn 不能发布：example 域名是示例占位" in result.err, result.err
+    assert "网址 https://ting.example.cn 是示例用的占位网址，不是真实的网站，不能发布" in result.err, result.err
     assert not (tmp_path / "public").exists()

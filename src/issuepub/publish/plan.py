@@ -269,7 +269,7 @@ def make_plan(root: Path, *, allow_preview: bool = False) -> Plan:
     if reason:
         raise UserError(_problem(
             "P005" if base_url.startswith("https://") else "P006", issues[0].folder / MANIFEST_NAME,
-            f"网址 {base_url} 不能发布：{reason}（印在刊物上的二维码会指向不存在的地方）。",
+            f"网址 {base_url} {reason}，不能发布（印在刊物上的二维码会指向不存在的地方）。",
             "在 issue.toml 的 [audio] 里把 base_url 改成本刊正式的 https 收听网址，重新构建后再发布。"))
 
     previews = [(i, i.preview_audio) for i in issues if i.preview_audio]

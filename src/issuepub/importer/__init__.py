@@ -217,6 +217,10 @@ def _markdown_notes(parsed, source: Path) -> list[str]:
     if parsed.text_repairs:
         notes.append(f"标点与空格修复 {len(parsed.text_repairs)} 处（{typography_counts(parsed.text_repairs)}），"
                      f"在 {source.name} 第 {line_ranges(r.line for r in parsed.text_repairs)} 行。")
+    if parsed.inline_marks:
+        notes.append(f"去掉了 Markdown 的加粗、链接或代码标记 {len(parsed.inline_marks)} 处，只留文字"
+                     f"（源文件格式不解释这些标记，留着会连星号一起印出来），"
+                     f"在 {source.name} 第 {line_ranges(parsed.inline_marks)} 行。")
     return notes
 
 

@@ -32,6 +32,25 @@ from .lines import (ENUM_RE, balanced, byline_rest, credit_of, ends_continuing, 
 
 _HEADING_RE = re.compile(r"^(?P<hashes>#{1,6})\s+(?P<text>.+?)\s*#*\s*$")
 
+# Inline Markdown an editor's file may carry. The source format has none (text is text), so
+# left in, ``**加粗**`` would be printed with its asterisks; only the words are kept. Single
+# ``*`` stays: it also marks notes (*注).
+_INLINE_MARKS = (
+    (re.compile(r"(?<!!)\[([^\]\n]+)\]\((?:[^()\s]|\([^()\s]*\))+(?:\s+\"[^\"]*\")?\)"), r"\1"),  # [文字](网址)
+    (re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*"), r"\1"),  # **加粗**
+    (re.compile(r"__(?=\S)(.+?)(?<=\S)__"), r"\1"),  # __加粗__
+    (re.compile(r"`([^`\n]+)`"), r"\1"),  # `代码`
+)
+
+
+def plain_inline(text: str) -> tuple[str, int]:
+    """``text`` without inline Markdown marks (bold, links, code), and how many there were."""
+    count = 0
+    for pattern, words in _INLINE_MARKS:
+        text, n = pattern.subn(words, text)
+        count += n
+    return text, count
+
 
 class MarkdownArticleError(ValueError):
     def __init__(self, line: int | None, message: str, fix: str):
@@ -46,6 +65,7 @@ class ParsedMarkdown:
     joins: list[tuple[int, int]] = field(default_factory=list)  # (last line before, first line after)
     numbered: list[tuple[int, str]] = field(default_factory=list)  # (line, text): heading-like, not joined
     text_repairs: list[TextRepair] = field(default_factory=list)
+    inline_marks: list[int] = field(default_factory=list)  # line of each inline mark removed
 
 
 def numbered_heading(text: str) -> bool:
@@ -108,7 +128,12 @@ def parse_markdown_article(text: str) -> ParsedMarkdown:
     if m is None or len(m.group("hashes")) != 1:
         raise MarkdownArticleError(lines[i].no if i < len(lines) else None, "文章没有以“# 标题”开头。",
                                    "在第一行写“# 文章标题”（一个 # 加空格）。")
-    article.title = m.group("text")
+    def plain(text: str, line: int) -> str:
+        text, n = plain_inline(text)
+        result.inline_marks += [line] * n
+        return text
+
+    article.title = plain(m.group("text"), lines[i].no)
     article.title_line = lines[i].no
     article.lines.append(lines[i].no)
     i += 1
@@ -138,7 +163,7 @@ def parse_markdown_article(text: str) -> ParsedMarkdown:
             if level == 2 and not started and not article.subtitle:
                 article.subtitle = heading.group("text")
             else:
-                blocks.append(DraftBlock("heading", [Piece(ln.no, t)], heading.group("text")))
+                blocks.append(DraftBlock("heading", [Piece(ln.no, t)], plain(heading.group("text"), ln.no)))
                 started = True
             continue
         if not started and not article.subtitle and t.startswith("——"):
@@ -174,6 +199,7 @@ def parse_markdown_article(text: str) -> ParsedMarkdown:
         # Lines of one paragraph (or one quote) are joined as the source loader joins them.
         kind, body = ("quote", text_part[1:].strip()) if text_part.startswith(">") \
             else ("paragraph", text_part)
+        body = plain(body, ln.no)
         if para is not None and para.kind == kind:
             para.text = join_lines([para.text, body])
             para.pieces.append(Piece(ln.no, body))
@@ -189,6 +215,6 @@ def parse_markdown_article(text: str) -> ParsedMarkdown:
     result.images = [(next(k for k, b in enumerate(blocks) if b is block), image)
                      for block, image in pictures]
     # The typography pass comes last, once bylines and joins have read the text as written.
-    line_of = textrepair.finder({ln.no: ln.text for ln in lines if ln.text})
+    line_of = textrepair.finder({ln.no: plain_inline(ln.text)[0] for ln in lines if ln.text})
     result.text_repairs = textrepair.repair_article(article, line_of)
     return result

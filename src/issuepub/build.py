@@ -71,11 +71,12 @@ def read_previous_manifest(path: Path) -> dict[str, Any]:
 
 
 def _path_inside(path: Any) -> bool:
-    """A record's path: relative, in the build folder or the root's magazine site (../site/)."""
+    """A record's path: relative, in the build folder or in the root's magazine site
+    (``../site/``) or synthesis cache (``../.cache/``)."""
     if not isinstance(path, str) or not path or "\0" in path or "\\" in path or path.startswith("/"):
         return False
     parts = PurePosixPath(posixpath.normpath(path)).parts
-    return parts[0] != ".." or (len(parts) > 2 and parts[1] == "site")
+    return parts[0] != ".." or (len(parts) > 1 and parts[1] in ("site", ".cache"))
 
 
 def _paths_inside(record: Any) -> bool:

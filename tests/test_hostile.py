@@ -574,3 +574,36 @@ def test_odd_but_valid_pictures_build_cleanly(ws: Workspace):
     page = next(ws.build_dir.glob("site/*/*/01/index.html")).read_text(encoding="utf-8")
     assert page.count("<img") >= len(names)
     assert_epubcheck_clean(ws.build_dir / f"{ISSUE_ID}.epub")
+
+
+def _manifest_with(w: Workspace, articles, outputs=None) -> str:
+    import json
+
+    return json.dumps({"format": "issuepub-manifest", "version": 1, "articles": articles,
+                       **({} if outputs is None else {"outputs": outputs})})
+
+
+GARBLED_MANIFESTS = {
+    "a-list": lambda w: "[]",
+    "a-string": lambda w: '"manifest"',
+    "outputs-a-list": lambda w: _manifest_with(w, [], []),
+    "records-of-the-wrong-type": lambda w: _manifest_with(
+        w, [{"slug": "juanshou", "audio": 5, "site": "x", "qr": []}, "not an article"],
+        {"site": [], "audio": "x", "epub": 7}),
+    "audio-path-absolute-outside": lambda w: _manifest_with(
+        w, [{"slug": "juanshou", "audio": {"path": str(w.outside / "secret.txt"), "duration": 3.0,
+                                           "final": True}}]),
+    "audio-path-dotdot-outside": lambda w: _manifest_with(
+        w, [{"slug": "juanshou", "audio": {"path": "../../outside/secret.txt", "duration": 3.0,
+                                           "final": True}}]),
+}
+
+
+@pytest.mark.parametrize("name", GARBLED_MANIFESTS)
+def test_a_garbled_or_edited_manifest_is_not_trusted(name: str, ws: Workspace):
+    """The previous manifest is the build's own output: rebuilt, never trusted; none of its
+    records can crash an output or bring a file from elsewhere into the site."""
+    (ws.build_dir / "manifest.json").write_text(GARBLED_MANIFESTS[name](ws), encoding="utf-8")
+    result = run_cli("build", ws.issue, "--out", ws.out, *ONLY)
+    assert result.code == 0 and "Traceback" not in result.text, result.text
+    assert not leaks(ws.out), "a file named by the manifest reached the site"

@@ -11,8 +11,9 @@ import contextlib
 import importlib
 import json
 import os
+import posixpath
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
 from . import __version__
@@ -44,14 +45,49 @@ class BuildReport:
 
 
 def read_previous_manifest(path: Path) -> dict[str, Any]:
-    """The last build's manifest, or {} when missing or unreadable (it is rebuilt, not trusted)."""
+    """The last build's manifest, or {} when missing or unreadable (it is rebuilt, not trusted).
+
+    Only records of the expected shape are kept, and only those whose every ``path`` names a
+    file inside the build folder: outputs copy the files these records name (the site copies
+    the MP3s), so a garbled or edited manifest must neither crash them nor bring in a file
+    from elsewhere (``/etc/passwd`` as an MP3).
+    """
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    if data.get("format") != MANIFEST_FORMAT or data.get("version") != MANIFEST_VERSION:
+    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT \
+            or data.get("version") != MANIFEST_VERSION:
         return {}
-    return data
+    articles = data.get("articles") if isinstance(data.get("articles"), list) else []
+    kept = []
+    for article in articles:
+        if isinstance(article, dict):
+            kept.append({k: v for k, v in article.items()
+                         if k not in OUTPUT_ORDER or (isinstance(v, dict) and _paths_inside(v))})
+    outputs = data.get("outputs") if isinstance(data.get("outputs"), dict) else {}
+    return {**data, "articles": kept,
+            "outputs": {k: v for k, v in outputs.items() if isinstance(v, dict) and _paths_inside(v)}}
+
+
+def _path_inside(path: Any) -> bool:
+    """A record's path: relative, in the build folder or in the root's magazine site
+    (``../site/``) or synthesis cache (``../.cache/``)."""
+    if not isinstance(path, str) or not path or "\0" in path or "\\" in path or path.startswith("/"):
+        return False
+    parts = PurePosixPath(posixpath.normpath(path)).parts
+    return parts[0] != ".." or (len(parts) > 1 and parts[1] in ("site", ".cache"))
+
+
+def _paths_inside(record: Any) -> bool:
+    """Every ``path`` in a record (nested ones too) names a file the build itself writes."""
+    if isinstance(record, dict):
+        if "path" in record and not _path_inside(record["path"]):
+            return False
+        return all(_paths_inside(v) for v in record.values())
+    if isinstance(record, list):
+        return all(_paths_inside(v) for v in record)
+    return True
 
 
 def base_manifest(issue: Issue, previous: dict[str, Any]) -> dict[str, Any]:

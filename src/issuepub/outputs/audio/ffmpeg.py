@@ -35,8 +35,9 @@ def pydub():
     return AudioSegment
 
 
-# ffmpeg prints these (strerror) when its output cannot be written.
-_MACHINE_FAULTS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EIO)
+# ffmpeg prints these (strerror) when its output cannot be written. Not EIO: ffmpeg also says
+# "Input/output error" of input it cannot decode, which is the audio's fault, not the disk's.
+_MACHINE_FAULTS = (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES)
 
 
 def run(args: list[str], what: str, data: bytes | None = None) -> subprocess.CompletedProcess:

@@ -402,11 +402,12 @@ def test_disk_full_keeps_the_earlier_build(ws: Workspace, tmpfs: Path, only: tup
     (out / ISSUE_ID / "site").rename(out / ISSUE_ID / "site-old")
     before = snapshot(out)
     filler = tmpfs / "filler"
-    with open(filler, "wb") as fh:  # take every free block
+    # take every free block; unbuffered, so closing it has no bytes left to flush (a buffered
+    # file raised ENOSPC on close whenever the free space was not a whole number of writes)
+    with open(filler, "wb", buffering=0) as fh:
         try:
             while True:
                 fh.write(b"\0" * 65536)
-                fh.flush()
         except OSError:
             pass
     ws.append_body("新加的一段，让成品需要重写。" * 20)

@@ -44,7 +44,7 @@ CHILD = textwrap.dedent("""
     original = OfflineEngine.synthesize
 
     async def slow(self, text):  # slow enough for the parent to kill it mid-build
-        await asyncio.sleep(0.3)
+        await asyncio.sleep(0.6)
         return await original(self, text)
 
     OfflineEngine.synthesize = slow

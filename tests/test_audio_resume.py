@@ -117,3 +117,32 @@ def test_sigkill_then_resume(tmp_path):
     assert all(cache.get(k) is not None for k in texts)
     for rec in result.articles.values():
         assert abs(decoded_seconds(audio_dir.parent / rec["path"]) - rec["duration"]) <= 0.02
+
+
+def test_ctrl_c_stops_the_build_quietly(tmp_path):
+    """Ctrl-C reaches the whole process group (the build and its espeak workers): the build
+    says 已中断 and exits 130, no worker prints a KeyboardInterrupt traceback or outlives it."""
+    root = tmp_path / "build"
+    child = subprocess.Popen([sys.executable, "-m", "issuepub", "build",
+                              str(TESTS.parent / "examples" / "tjzbsh-2025-03a"), "--out", str(root),
+                              "--only", "audio", "--jobs", "2"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             start_new_session=True)
+    try:
+        cache = root / ".cache" / "tts"
+        deadline = time.monotonic() + 120
+        while child.poll() is None and time.monotonic() < deadline and not list(cache.glob("*/*.chunk")):
+            time.sleep(0.01)  # the workers are up and synthesising
+        assert child.poll() is None, "the build finished before Ctrl-C"
+        os.killpg(child.pid, signal.SIGINT)
+        _, err = child.communicate(timeout=60)
+        assert child.returncode == 130, err
+        assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+        assert "已中断" in err
+        deadline = time.monotonic() + 15
+        while _group_alive(child.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _group_alive(child.pid), "offline engine workers outlived the build"
+    finally:
+        if _group_alive(child.pid):
+            os.killpg(child.pid, signal.SIGKILL)

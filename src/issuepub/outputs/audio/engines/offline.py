@@ -14,6 +14,7 @@ import ctypes
 import functools
 import json
 import os
+import signal
 import struct
 import sys
 import threading
@@ -359,6 +360,9 @@ def worker_main(argv: list[str]) -> int:
     lands on. A library without a symbol table cannot be pinned: its audio is still right,
     only not reproducible (tests/test_audio_example.py would fail on it).
     """
+    # Ctrl-C reaches the whole process group: the build stops its workers itself (it closes
+    # their stdin), so a worker neither dies mid-answer nor prints a KeyboardInterrupt of its own.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     rate, volume, pitch = (int(v) for v in argv)
     stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
     _widen_pipe(stdout.fileno())
@@ -411,7 +415,9 @@ class _Worker:
                 header = json.loads(await stdout.readexactly(head_len))
                 payload = await stdout.readexactly(payload_len) if payload_len else b""
                 if self.pending:
-                    self.pending.popleft().set_result((header, payload))
+                    answer = self.pending.popleft()
+                    if not answer.done():  # cancelled (Ctrl-C, a build stopping): nobody waits
+                        answer.set_result((header, payload))
         except (OSError, asyncio.IncompleteReadError, ValueError):
             pass  # the worker exited or garbled its answer
         while self.pending:

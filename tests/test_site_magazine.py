@@ -348,3 +348,26 @@ def test_a_failed_swap_puts_everything_back(tmp_path, monkeypatch):
     monkeypatch.setattr(os, "replace", real_replace)
     assert _tree(out_root) == before
     assert not list(out_root.rglob(".site-*"))
+
+
+def test_a_sibling_manifest_naming_a_feed_outside_its_folder_is_not_read(two_issues, tmp_path):
+    """The magazine feed is made from every issue's manifest; an edited one that names a feed
+    outside its own issue folder (with that file's true sha256) brings nothing of it in."""
+    older, newer, out_root = two_issues
+    canary = "CANARY-outside-feed-7f3a"
+    outside = tmp_path / "outside.xml"
+    good = (out_root / older.id / json.loads(
+        (out_root / older.id / "manifest.json").read_text(encoding="utf-8"))["outputs"]["site"]["feed"]["path"])
+    outside.write_bytes(good.read_bytes().replace(older.articles[0].title.encode("utf-8"), canary.encode()))
+    manifest_path = out_root / older.id / "manifest.json"
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    manifest["outputs"]["site"]["feed"]["path"] = os.path.relpath(outside, manifest_path.parent)
+    manifest["outputs"]["site"]["feed"]["sha256"] = hashlib.sha256(outside.read_bytes()).hexdigest()
+    manifest_path.write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    audio = {a.slug: support.make_audio(out_root / newer.id, a, 2.0 + a.number)
+             for a in newer.articles if a.narrate}
+    support.build_site(newer, out_root, audio)
+    everything = b"".join(p.read_bytes() for p in (out_root / "site").rglob("*") if p.is_file())
+    assert canary.encode() not in everything
+    # The edited issue is left out until it is rebuilt (its episodes, by their permanent URLs).
+    assert b"/2024/11b/" not in (out_root / "site" / "feed.xml").read_bytes()

@@ -21,7 +21,7 @@ from typing import Any
 from ..diagnostics import Problem
 from ..fsutil import atomic_write_bytes
 from ..typography import Repair, edits
-from .paths import contained
+from ..fsutil import contained
 
 LINTED_KEYS = ("title", "subtitle", "author", "author_role", "credit")
 _KEY_RE = re.compile(r"^(?P<key>[a-z_]+)\s*:\s*")

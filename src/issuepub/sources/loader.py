@@ -28,7 +28,7 @@ from ..model import (
     QrSettings,
 )
 from .lint import lint_sources
-from .paths import contained
+from ..fsutil import contained
 from .images import ImageProblem, verify_image
 from .markdown import parse_article
 

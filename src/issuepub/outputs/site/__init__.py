@@ -39,7 +39,7 @@ from typing import Any
 from PIL import Image
 
 from ...diagnostics import Problem, UserError
-from ...fsutil import atomic_path, atomic_write_bytes, file_record
+from ...fsutil import atomic_path, atomic_write_bytes, contained, file_record
 from ...model import Article, Issue
 from ...pictures import cover_source, jpeg, scaled_jpeg, to_rgb
 from ...styles import stylesheet
@@ -321,7 +321,11 @@ def _siblings(issue: Issue, out_dir: Path) -> list[_Sibling]:
             record = data["outputs"][NAME]
             if info.get("code") != issue.magazine.code or info.get("base_url") != issue.audio.base_url:
                 continue
-            feed_data = (path.parent / record["feed"]["path"]).read_bytes()
+            # A manifest is data: a feed it names outside its own issue folder is not read.
+            feed_file = contained(path.parent, str(record["feed"]["path"]))
+            if feed_file is None:
+                continue
+            feed_data = feed_file.read_bytes()
             if _sha256(feed_data) != record["feed"].get("sha256"):
                 continue
             cover = record.get("cover") or {}

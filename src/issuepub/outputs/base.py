@@ -1,7 +1,9 @@
 """The contract between the build and each output (epub, audio, qr, site).
 
 An output is a module with ``NAME`` and ``build(ctx) -> OutputResult``, and optionally
-``check(ctx)``, which raises ``UserError`` for any mistake in the input the output would meet:
+``check(ctx)``, which raises ``UserError`` for any mistake in the input the output would meet,
+and ``WRITES_ROOT = True`` when it also writes files shared by every issue of the output root
+(the site's magazine index and feed): the build then runs it under the root's lock. ``check``:
 the build runs every chosen output's check before building anything, so a wrong QR size is
 reported at once, not after an hour of narration. It reads the model
 (``ctx.issue``) and, as data only, what earlier outputs recorded in ``ctx.manifest``; it never

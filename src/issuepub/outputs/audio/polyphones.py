@@ -118,10 +118,14 @@ def readings(text: str) -> tuple[Reading, ...]:
     _load_fixes()
     out: list[Reading] = []
     for run in _HAN_RUN.finditer(text):
-        syllables = pypinyin.lazy_pinyin(run[0], style=Style.TONE3, neutral_tone_with_five=True,
+        if not any(choices(char) for char in run[0]):
+            continue  # nothing to read differently; pypinyin is the costly part of steering
+        # Tone marks, numbered only for the polyphones: converting every character to TONE3
+        # took half of pypinyin's time.
+        syllables = pypinyin.lazy_pinyin(run[0], style=Style.TONE,
                                          errors=lambda chars: ["?"] * len(chars))
         for offset, (char, syllable) in enumerate(zip(run[0], syllables)):
             options = choices(char)
             if options and syllable != "?":
-                out.append(Reading(run.start() + offset, char, syllable, options))
+                out.append(Reading(run.start() + offset, char, numbered(syllable), options))
     return tuple(out)

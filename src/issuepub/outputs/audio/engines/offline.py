@@ -291,7 +291,10 @@ class Espeak:
         buf = ctypes.create_string_buffer(data)
         base = ctypes.addressof(buf)
         ptr = ctypes.c_void_p(base)
-        ends = {len(text[:i].encode("utf-8")): i for i in range(len(text) + 1)}
+        ends, offset = {0: 0}, 0
+        for i, char in enumerate(text, 1):
+            offset += len(char.encode("utf-8"))
+            ends[offset] = i
         out, start = [], 0
         with self.lock:
             while ptr.value:
@@ -444,8 +447,11 @@ def _polyphones():
     return offline_polyphones
 
 
-def _steering_table():
-    return _polyphones().syllable_table(Espeak.get())
+def _prepare_steering() -> None:
+    """Learn the syllable table from this process's espeak and load pypinyin's phrase tables
+    (about 0.5 s), so the first chunk is not kept waiting for them."""
+    _polyphones().syllable_table(Espeak.get())
+    _steer(WARM_UP)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -458,7 +464,10 @@ class OfflineEngine(Engine):
     final = False
     latin: ClassVar[LatinMode] = "spell"
     sample_rate = 22050
-    requests_per_job = 2  # one synthesising, one queued behind it
+    # One synthesising, three queued behind it: this process steers each chunk and writes the
+    # cache between answers, and with only one queued the worker ran dry whenever that took
+    # longer than a short chunk's synthesis (bench/bench_audio.py: 5 points of overhead).
+    requests_per_job = 4
 
     def __init__(self, audio) -> None:
         super().__init__(audio)
@@ -499,11 +508,10 @@ class OfflineEngine(Engine):
         return _Worker(process)
 
     async def start(self, jobs: int) -> None:
-        # The steering's syllable table is learnt from this process's espeak while the
-        # workers start up.
-        table = asyncio.ensure_future(asyncio.to_thread(_steering_table))
+        # Steering is made ready in this process while the workers start up.
+        ready = asyncio.ensure_future(asyncio.to_thread(_prepare_steering))
         self._workers = [await self._spawn() for _ in range(jobs)]
-        await table
+        await ready
 
     async def close(self) -> None:
         workers, self._workers = self._workers, []

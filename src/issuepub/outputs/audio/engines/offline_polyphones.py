@@ -104,13 +104,22 @@ def syllable_table(espeak) -> SyllableTable:
 
 def _split_word(word: str, known: frozenset[str]) -> list[str] | None:
     """One espeak word as its syllables, preferring the fewest syllables."""
-    best: dict[int, list[str]] = {0: []}
+    # Fewest syllables up to each end, and where its last syllable starts (the first such
+    # start on a tie).
+    count: dict[int, int] = {0: 0}
+    last: dict[int, int] = {}
     for end in range(1, len(word) + 1):
-        options = [best[start] + [word[start:end]] for start in range(max(0, end - 12), end)
-                   if start in best and word[start:end] in known]
-        if options:
-            best[end] = min(options, key=len)
-    return best.get(len(word))
+        for start in range(max(0, end - 12), end):
+            if start in count and word[start:end] in known and (
+                    end not in count or count[start] + 1 < count[end]):
+                count[end], last[end] = count[start] + 1, start
+    if len(word) not in count:
+        return None
+    out, end = [], len(word)
+    while end:
+        out.append(word[last[end]:end])
+        end = last[end]
+    return out[::-1]
 
 
 def _syllables(espeak, text: str, known: frozenset[str]) -> list[str] | None:

@@ -4,7 +4,8 @@ The issue is the real one imported from the corpus text (30 articles), or the ex
 paragraphs repeated to the same size when the corpus is absent. Prints a table:
 
 * offline synthesis wall time at --jobs 1 and 2, against the time spent inside libespeak-ng
-  itself (the orchestration overhead: processes, queueing, caching);
+  itself (the orchestration overhead: processes, queueing, caching, polyphone steering), and
+  what steering every chunk costs on its own;
 * the whole offline build (synthesis, assembly, loudness, encoding, tags) and its peak memory;
 * edge against the local stand-in answering after 300 ms, with 1 and 4 connections;
 * the cost of checking each edge answer for completeness (MP3 frames counted against the
@@ -191,14 +192,32 @@ def child(args) -> dict:
     with TreeMemory(enabled=bool(args.memory)) as memory:
         wall, stats, items = asyncio.run(_synthesise_all(engine, plans, ChunkCache(work / "cache"),
                                                          args.jobs, args.limit))
-    check = None
+    check = steering = None
     if service is not None:
         service.stop()
         check = _completeness_cost(service, engine.rate_percent)
+    else:
+        steering = _steering_cost([text for _, text in items])
     total, single = memory.mb()
     return {"wall": wall, "planning": planning, "engine_seconds": stats.engine_seconds,
             "chunks": len(items), "misses": stats.misses, "description": description,
-            "rss": total, "child_rss": single, "check": check}
+            "rss": total, "child_rss": single, "check": check, "steering": steering}
+
+
+def _steering_cost(texts: list[str]) -> float:
+    """Seconds to steer every chunk's polyphones once (the offline engine does it in the
+    build's own process), timed after the synthesis run, uncached."""
+    from issuepub.outputs.audio.engines import offline_polyphones
+    from issuepub.outputs.audio.engines.offline import Espeak
+
+    from issuepub.outputs.audio import polyphones
+
+    espeak = Espeak.get()
+    polyphones.readings.cache_clear()
+    started = time.perf_counter()
+    for text in texts:
+        offline_polyphones.steer(espeak, text)
+    return time.perf_counter() - started
 
 
 def _completeness_cost(service, rate_percent: int, repeat: int = 20) -> dict:
@@ -284,6 +303,8 @@ def offline_rows(args) -> list[tuple[str, str, str]]:
         ("offline synthesis, --jobs 1", f"{off1['wall']:.1f} s (inside espeak: {off1['engine_seconds']:.1f} s)", ""),
         ("offline synthesis, --jobs 2", f"{off2['wall']:.1f} s ({off1['wall'] / off2['wall']:.2f}x)", ""),
         ("orchestration overhead over the engine (--jobs 1)", f"{overhead * 100:.1f} %", "< 10 %"),
+        ("polyphone steering of every chunk, in the build's process (part of the overhead's work)",
+         f"{off1['steering']:.2f} s", ""),
         ("peak memory, synthesis --jobs 2 (all processes / largest one)", f"{off2['rss']:.0f} MB / {off2['child_rss']:.0f} MB", "< 300 MB"),
     ]
     if not args.skip_build:

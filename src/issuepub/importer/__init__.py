@@ -276,7 +276,8 @@ def import_markdown_article(source: Path, into: Path, *, column: str, after: str
         parsed = None
     else:
         try:
-            parsed = parse_markdown_article(text)
+            # The target issue's language decides the quotes (「」 stay in a zh-TW issue).
+            parsed = parse_markdown_article(text, language=getattr(before_issue, "language", "zh-CN"))
         except MarkdownArticleError as exc:
             raise UserError(Problem("I022", source, exc.line, exc.message, exc.fix)) from None
         title = parsed.article.title

@@ -225,12 +225,14 @@ def _standard(m: re.Match) -> str:
 
 # Document numbers (发文字号, GB/T 9704): 津政发〔2024〕12号 is 津政发二〇二四年十二号, the year in
 # brackets read as a year, the serial number as a number.
+# The hexagonal brackets 〔〕 hold nothing else; square and round ones only before the serial.
 _DOCUMENT_NO_RE = re.compile(
-    r"(?:[〔［\[【]|(?<=[发字函])[（(])\s*((?:19|20)\d{2})\s*(?:[〕］\]】]|(?<=\d)[）)])\s*(?=第?\d{1,5}号)")
+    r"〔\s*((?:19|20)\d{2})\s*〕"
+    r"|(?:[［\[【]|(?<=[发字函])[（(])\s*((?:19|20)\d{2})\s*[］\]】）)]\s*(?=第?\d{1,5}号)")
 
 # Codes among house numbers: a room number (502室, 3单元1202) is said digit by digit; a building,
 # entrance or floor number is an ordinal (12号楼 十二号楼, 3单元 三单元) and stays a number.
-_ROOM_RE = re.compile(r"(?<![\d.])\d{3,5}(?=室(?![内外])|房间)|(?<=单元|号楼|\d门)\d{3,5}(?![\d.%])")
+_ROOM_RE = re.compile(r"(?<![\d.])\d{3,5}(?=室(?![内外]))|(?<=单元|号楼|\d门)\d{3,5}(?![\d.%])")
 # Emergency and service numbers before what they are for: 110报警, 120急救, 12345热线.
 _SERVICE_NO_RE = re.compile(r"(?<![\d.])\d{3,}(?=\s*(?:热线|报警|急救|火警|求助|接警))")
 # Latin model names with a hyphen: ZF-3000 as ZF3000 (ZF三零零零), read as the model names below.
@@ -271,7 +273,7 @@ def normalize(
 
     # Codes before any pass reads their digits as amounts, years or ranges.
     t = _STANDARD_RE.sub(_standard, t)
-    t = _DOCUMENT_NO_RE.sub(lambda m: digits(m[1], year=True) + "年", t)
+    t = _DOCUMENT_NO_RE.sub(lambda m: digits(m[1] or m[2], year=True) + "年", t)
     t = _ROOM_RE.sub(lambda m: m[0] if _unit_follows(t[m.end():m.end() + 3]) else digits(m[0]), t)
     t = _SERVICE_NO_RE.sub(lambda m: digits(m[0]), t)
     t = _MODEL_HYPHEN_RE.sub(r"\1\2", t)
@@ -314,6 +316,7 @@ def normalize(
     )
     t = re.sub(r"(?<![\d.])(\d{4})(?=年)", lambda m: digits(m[1], year=True), t)
     t = re.sub(r"(?<![\d.])((?:19|20)\d{2})(?=\s*[A-Za-z])", lambda m: digits(m[1], year=True), t)
+    t = re.sub(r"(?<=[（(])((?:19|20)\d{2})(?=[）)])", lambda m: digits(m[1], year=True), t)  # 报告（2024）
     t = re.sub(r"(?<![\d.])(\d)0(?=后)", lambda m: digits(m[1]) + "零", t)
 
     # Dates and names with a middle dot: “7·9” 七九, “23·7” 二三七, “一二·九” 一二九.

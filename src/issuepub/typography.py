@@ -10,7 +10,8 @@ and are applied together at the end.
 Never touched: decimals (790.3), thousands separators (1,000), times (14:30), ratios and scores
 between digits (3:1), URLs, e-mail addresses, and Latin text (``GT Show``, ``Hello, world``):
 half-width punctuation changes only where a Chinese character or Chinese punctuation is its
-nearest neighbour.
+nearest neighbour. Corner brackets 「」『』 become “”‘’ only in horizontal Simplified Chinese
+(``language``), and only when they pair up: ``unpaired_corner_quotes`` names the others.
 """
 
 from __future__ import annotations
@@ -304,9 +305,16 @@ def _corner_marks(t: _Text) -> tuple[list[Edit], list[int]]:
         return [], marks
     stack: list[str] = []  # open marks, curly and corner
     out: list[Edit] = []
-    for m in re.finditer("[「」『』“”‘’]", t.s):
+    for m in re.finditer("[「」『』“”‘’\"]", t.s):
         k, ch = m.start(), m.group(0)
-        if ch in _CURLY_OPEN:
+        if ch == '"':  # a straight quote, which _quotes pairs by alternation: a level too
+            if t.masked(k):
+                continue
+            if stack and stack[-1] == '"':
+                stack.pop()
+            else:
+                stack.append(ch)
+        elif ch in _CURLY_OPEN:
             stack.append(ch)
         elif ch in "”’":
             if stack and _CURLY_OPEN.get(stack[-1]) == ch:

@@ -2,7 +2,8 @@
 
 Pure functions shared by every engine. ``normalize`` turns one displayed sentence into the
 text an engine is given: numbers read the Chinese way (years digit by digit, amounts as
-cardinals, percentages as 百分之…), symbols spoken or turned into pauses, and Latin letters
+cardinals, percentages as 百分之…, codes such as standard, document, model, phone and room numbers
+digit by digit), symbols spoken or turned into pauses, and Latin letters
 either left for the voice (``latin="keep"``, voices that read them natively) or spelled with
 Chinese letter names (``latin="spell"``, voices that would switch to English otherwise).
 Per-issue pronunciation overrides are applied first, so they may target anything written.

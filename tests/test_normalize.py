@@ -311,6 +311,9 @@ CODE_CASES = [
     ("ordinal", "第1148期", "第一千一百四十八期"),
     ("duration", "历经近700年", "历经近七百年"),
     ("range", "2023-2024年度", "二〇二三到二〇二四年度"),
+    # a date with the middle dot typed as a bullet or katakana dot reads as with ·
+    ("dotted date", "“7•9”重要讲话", "“七九”重要讲话"),
+    ("dotted date", "“一二・九”运动", "“一二九”运动"),
 ]
 
 

@@ -62,6 +62,9 @@ RULES: tuple[Rule, ...] = (
          "横排用弯引号（GB/T 15834）：外层“”、里层‘’"),
     Rule("year-zero", "T010", "年份里的零写法", "汉字年份里的零写作“〇”（GB/T 15835）"),
     Rule("full-stop", "T011", "中文里的半角句点", "句末用全角句号“。”"),
+    Rule("middle-dot", "T012", "间隔号写法", "间隔号写作“·”（GB/T 15834）"),
+    Rule("title-marks", "T013", "书名号写法", "书名号写作“《》”"),
+    Rule("doubled-mark", "T014", "重复的标点", "逗号、顿号、分号、冒号只写一个"),
 )
 RULE_BY_KIND = {r.kind: r for r in RULES}
 
@@ -121,6 +124,7 @@ class _Text:
         self.s = text
         self.spans = _mask_spans(text)
         self.has_han = bool(_HAN_RE.search(text))
+        self.doubled: list[tuple[int, int]] | None = None  # T014's runs, found once
 
     def masked(self, start: int, end: int | None = None) -> bool:
         """Any of ``s[start:end]`` (default: the one character at start) lies in a URL or e-mail."""
@@ -213,8 +217,8 @@ def _punctuation(t: _Text) -> list[Edit]:
     out = []
     for m in re.finditer(r"[,;:?!]", t.s):
         k, ch = m.start(), m.group(0)
-        if t.masked(k):
-            continue
+        if t.masked(k) or any(a < k < b for a, b in _doubled_runs(t)):
+            continue  # a repeated mark: T014 removes it
         before, after = t.char(k - 1), t.char(k + 1)
         if _digit(before) and _digit(after):
             continue  # 1,000  14:30  3:1
@@ -285,7 +289,7 @@ def _quotes(t: _Text) -> list[Edit]:
 _CORNER = "「」『』"
 _CURLY_OPEN = {"“": "”", "‘": "’"}
 # Kana: Japanese text, where 「」『』 are the quotation marks of horizontal text too.
-_KANA_RE = re.compile("[\u3040-\u30ff]")
+_KANA_RE = re.compile("[\u3040-\u30fa\u30fc-\u30ff]")  # not ・ (U+30FB), typed for · too
 
 
 def _corner_marks(t: _Text) -> tuple[list[Edit], list[int]]:
@@ -382,6 +386,64 @@ def _full_stop(t: _Text) -> list[Edit]:
     return out
 
 
+# The bullet, katakana, hyphenation-point and operator dots that input methods and fonts give
+# for the middle dot 间隔号 (马克思·恩格斯, “一二·九”, “7·9”), between two Chinese characters
+# or digits; Japanese text (kana) keeps its own ・.
+_DOT_RE = re.compile("[•・‧∙⋅･]")
+
+
+def _middle_dot(t: _Text) -> list[Edit]:
+    if not _DOT_RE.search(t.s) or not t.has_han or _KANA_RE.search(t.s):
+        return []
+    out = []
+    for m in _DOT_RE.finditer(t.s):
+        k = m.start()
+        before, after = t.char(k - 1), t.char(k + 1)
+        sides = [is_han(before) or _digit(before), is_han(after) or _digit(after)]
+        if all(sides) and not t.masked(k):
+            out.append((k, k + 1, "·", "middle-dot"))
+    return out
+
+
+# <<方案>> typed for 《方案》: a pair around Chinese text (a << b >> c in code has none).
+_TITLE_RE = re.compile(r"<<([^<>\n]{1,60})>>")
+
+
+def _title_marks(t: _Text) -> list[Edit]:
+    if "<<" not in t.s:
+        return []
+    out = []
+    for m in _TITLE_RE.finditer(t.s):
+        if _HAN_RE.search(m.group(1)) and not t.masked(m.start(), m.end()):
+            out.append((m.start(), m.start() + 2, "《", "title-marks"))
+            out.append((m.end() - 2, m.end(), "》", "title-marks"))
+    return out
+
+
+# A comma, enumeration comma, semicolon or colon typed twice in Chinese text (他说，，好,
+# 他说,,好: the first is kept, made full-width by T001); doubled ？ and ！ are allowed (GB/T
+# 15834 4.4, 4.5: 叠用 for emphasis), 。。。 is T004's ellipsis, std::vector is Latin.
+_DOUBLED_RE = re.compile(r"[，,]{2,}|、{2,}|[；;]{2,}|[：:]{2,}")
+
+
+def _doubled_runs(t: _Text) -> list[tuple[int, int]]:
+    if t.doubled is None:
+        t.doubled = []
+        if re.search("[，,、；;：:]{2}", t.s):
+            for m in _DOUBLED_RE.finditer(t.s):
+                a, b = m.span()
+                if t.masked(a, b) or not t.chinese_around(a, b):
+                    continue
+                if m.group(0).isascii() and _alnum(t.char(a - 1)) and _alnum(t.char(b)):
+                    continue
+                t.doubled.append((a, b))
+    return t.doubled
+
+
+def _doubled(t: _Text) -> list[Edit]:
+    return [(a + 1, b, "", "doubled-mark") for a, b in _doubled_runs(t)]
+
+
 def _spaces(t: _Text, converted: set[int]) -> list[Edit]:
     """Spaces between Chinese and digits or Latin, and beside full-width punctuation.
 
@@ -402,7 +464,8 @@ def _spaces(t: _Text, converted: set[int]) -> list[Edit]:
 
 
 _RULE_FUNCS: tuple[Callable[[_Text], list[Edit]], ...] = (_fullwidth, _ellipsis, _dash, _punctuation,
-                                                          _brackets, _quotes, _year_zero, _full_stop)
+                                                          _brackets, _quotes, _year_zero, _full_stop,
+                                                          _middle_dot, _title_marks, _doubled)
 
 
 def horizontal_simplified(language: str) -> bool:

@@ -2,7 +2,7 @@
 repair (``issuepub check --fix``).
 
 The rules are the importer's (``issuepub.typography``): what the import repairs in extracted
-text, ``check`` reports in text an editor wrote, as warnings T001–T011 with file:line:column
+text, ``check`` reports in text an editor wrote, as warnings T001–T014 with file:line:column
 and the fix. Only text readers see is looked at: in an article, the front matter's title,
 subtitle, author, author_role and credit, headings, quotes, captions (not the picture's file
 name) and paragraphs, whose lines are read together (a straight quote opened on one line

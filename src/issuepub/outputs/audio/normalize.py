@@ -321,8 +321,8 @@ def normalize(
     t = re.sub(r"(?<![\d.])(\d)0(?=后)", lambda m: digits(m[1]) + "零", t)
 
     # Dates and names with a middle dot: “7·9” 七九, “23·7” 二三七, “一二·九” 一二九.
-    t = re.sub(r"(?<![\d.])(\d{1,2})·(\d{1,2})(?![\d.])", lambda m: digits(m[1]) + digits(m[2]), t)
-    t = re.sub(rf"(?<=[{HAN_NUMERALS}])·(?=[{HAN_NUMERALS}])", "", t)
+    t = re.sub(r"(?<![\d.])(\d{1,2})[·•・‧](\d{1,2})(?![\d.])", lambda m: digits(m[1]) + digits(m[2]), t)
+    t = re.sub(rf"(?<=[{HAN_NUMERALS}])[·•・‧](?=[{HAN_NUMERALS}])", "", t)
 
     num = r"\d+(?:\.\d+)?"
     # Percentages and per mille: 6.4% 百分之六点四, 5%-10%.

@@ -244,3 +244,14 @@ def test_a_traditional_chinese_issue_keeps_its_corner_quotes(example_copy):
     assert {p.code for p in warnings} == {"T010", "T011"}
     assert main(["check", "--fix", str(example_copy)]) == 0
     assert "「商圈党建」" in path.read_text(encoding="utf-8")
+
+
+def test_middle_dot_title_marks_and_doubled_marks_are_warned_and_fixed(example_copy):
+    text = "---\ntitle: 学习<<资本论>>\nslug: juanshou\npage: 1\n---\n\n马克思•恩格斯说，，好。\n"
+    path = _write(example_copy, text)
+    got = [(p.code, p.line, p.column) for p in _warnings(example_copy)[1]]
+    assert got == [("T013", 2, 10), ("T013", 2, 15), ("T012", 7, 4), ("T014", 7, 10)]
+    assert main(["check", "--fix", str(example_copy)]) == 0
+    assert path.read_text(encoding="utf-8") == (
+        "---\ntitle: 学习《资本论》\nslug: juanshou\npage: 1\n---\n\n马克思·恩格斯说，好。\n")
+    assert _warnings(example_copy)[1] == []

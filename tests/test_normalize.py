@@ -295,6 +295,7 @@ CODE_CASES = [
     ("year", "公元1368年", "公元一三六八年"),
     # must NOT change: quantities, years, dates, percentages, money and ordinals beside codes
     ("quantity", "新建标准化厂房15834平方米", "新建标准化厂房一万五千八百三十四平方米"),
+    ("quantity", "每台8GB 16台共", "每台八吉比十六台共"),
     ("quantity", "共有120名急救人员", "共有一百二十名急救人员"),
     ("quantity", "接听热线电话110余次", "接听热线电话一百一十余次"),
     ("quantity", "新增502个停车位", "新增五百零二个停车位"),

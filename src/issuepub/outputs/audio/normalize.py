@@ -208,10 +208,10 @@ def _integer(m: re.Match, text: str) -> str:
 # number digit by digit (一五八三四), a short pause for the dash or colon, and the year of issue
 # read as a year (二〇一一). The slash is not said.
 _STANDARD_RE = re.compile(
-    r"(?<![A-Za-z])(?P<prefix>(?:[TQ]/[A-Z]{2,8})|GBJ|GB|JGJ|JG|CJJ|CJ|HJ|DL|YY|QB|SJ|JB|HG|SH|NY|SN|TB|JT|MH"
+    r"(?<![A-Za-z\d])(?P<prefix>(?:[TQ]/[A-Z]{2,8})|GBJ|GB|JGJ|JG|CJJ|CJ|HJ|DL|YY|QB|SJ|JB|HG|SH|NY|SN|TB|JT|MH"
     r"|WS|GA|AQ|DB\d{2}|ISO|IEC|ASTM|IEEE|DIN|JIS|ANSI|EN)(?P<series>(?:/[A-Z]{1,4})*)"
     r"\s*(?P<number>\d{2,}(?:\.\d+)*|\d(?:\.\d+)+)"
-    r"(?:\s*[-—–‐:：]\s*(?P<year>(?:19|20)\d{2}|\d{2})(?![\d.]))?(?![\d.])(?!\s*[年月日])"
+    r"(?:\s*[-—–‐:：]\s*(?P<year>(?:19|20)\d{2}|\d{2})(?![\d.]))?(?![\d.A-Za-z])(?!\s*[年月日])"
 )
 
 
@@ -225,8 +225,8 @@ def _standard(m: re.Match) -> str:
 
 
 # Document numbers (发文字号, GB/T 9704): 津政发〔2024〕12号 is 津政发二〇二四年十二号, the year in
-# brackets read as a year, the serial number as a number.
-# The hexagonal brackets 〔〕 hold nothing else; square and round ones only before the serial.
+# brackets read as a year, the serial number as a number. The hexagonal brackets 〔〕 hold
+# nothing else; square and round ones count only before the serial.
 _DOCUMENT_NO_RE = re.compile(
     r"〔\s*((?:19|20)\d{2})\s*〕"
     r"|(?:[［\[【]|(?<=[发字函])[（(])\s*((?:19|20)\d{2})\s*[］\]】）)]\s*(?=第?\d{1,5}号)")

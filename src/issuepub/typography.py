@@ -125,6 +125,7 @@ class _Text:
         self.spans = _mask_spans(text)
         self.has_han = bool(_HAN_RE.search(text))
         self.doubled: list[tuple[int, int]] | None = None  # T014's runs, found once
+        self.doubled_tails: set[int] | None = None
 
     def masked(self, start: int, end: int | None = None) -> bool:
         """Any of ``s[start:end]`` (default: the one character at start) lies in a URL or e-mail."""
@@ -217,7 +218,7 @@ def _punctuation(t: _Text) -> list[Edit]:
     out = []
     for m in re.finditer(r"[,;:?!]", t.s):
         k, ch = m.start(), m.group(0)
-        if t.masked(k) or any(a < k < b for a, b in _doubled_runs(t)):
+        if t.masked(k) or k in _doubled_tails(t):
             continue  # a repeated mark: T014 removes it
         before, after = t.char(k - 1), t.char(k + 1)
         if _digit(before) and _digit(after):
@@ -340,8 +341,12 @@ def _corner_marks(t: _Text) -> tuple[list[Edit], list[int]]:
 
 def _in_code(text: str, marks: list[int]) -> bool:
     """Any mark inside `backticks` (code pasted into the text is quoted as written)."""
-    spans = [(m.start(), m.end()) for m in re.finditer(r"`[^`]*`", text)]
-    return any(a < k < b for k in marks for a, b in spans)
+    if "`" not in text:
+        return False
+    inside = [False] * (len(text) + 1)
+    for m in re.finditer(r"`[^`]*`", text):
+        inside[m.start():m.end()] = [True] * (m.end() - m.start())
+    return any(inside[k] for k in marks)
 
 
 def _corner_quotes(t: _Text) -> list[Edit]:
@@ -438,6 +443,13 @@ def _doubled_runs(t: _Text) -> list[tuple[int, int]]:
                     continue
                 t.doubled.append((a, b))
     return t.doubled
+
+
+def _doubled_tails(t: _Text) -> set[int]:
+    """Offsets of the repeated marks T014 removes (all of a run but its first)."""
+    if t.doubled_tails is None:
+        t.doubled_tails = {k for a, b in _doubled_runs(t) for k in range(a + 1, b)}
+    return t.doubled_tails
 
 
 def _doubled(t: _Text) -> list[Edit]:

@@ -222,8 +222,9 @@ def test_half_width_alone_is_the_repair_of_full_width_characters(text):
 
 @pytest.mark.parametrize("text, offsets", [
     ("他说「好", [2]),
-    ("他说」好「", [2, 4]),
-    ("他说「好『对」』", [2, 4, 6, 7]),
+    ("他说」好「", [2]),
+    ("他说「好『对」』", [6]),
+    ("「甲『乙』丙「丁", [0, 6]),
     ("日本語の「テスト」と", [4, 8]),
     ("代码`x=「a」`里", [5, 7]),
     ("他说「好」", []),

@@ -298,9 +298,10 @@ def _corner_marks(t: _Text) -> tuple[list[Edit], list[int]]:
     inside, “” again at the third level); the level is counted with the curly quotes around,
     whatever the corner mark's own shape (『跨村联建』 on its own is “跨村联建”).
 
-    Returns the edits and, when the marks do not pair up (a 「 never closed, a 」 for a 『) or
-    the text is not Chinese prose (Japanese, inline code in backticks), no edit and the offsets
-    of the marks left alone, for a warning: a wrong repair would be worse than none."""
+    Returns the edits and, when the marks do not pair up or the text is not Chinese prose
+    (Japanese, inline code in backticks), no edit (a wrong repair would be worse than none) and
+    the offsets to warn about: the mark that breaks the pairing (a 」 for a 『, a 」 with
+    nothing open, a 「 never closed), or every mark of Japanese or code."""
     if not any(c in t.s for c in _CORNER):
         return [], []
     marks = [m.start() for m in re.finditer("[「」『』]", t.s) if not t.masked(m.start())]
@@ -309,6 +310,7 @@ def _corner_marks(t: _Text) -> tuple[list[Edit], list[int]]:
     if _KANA_RE.search(t.s) or not t.has_han or _in_code(t.s, marks):
         return [], marks
     stack: list[str] = []  # open marks, curly and corner
+    opened: list[int] = []  # offsets of the open corner marks, innermost last
     out: list[Edit] = []
     for m in re.finditer("[「」『』“”‘’\"]", t.s):
         k, ch = m.start(), m.group(0)
@@ -328,14 +330,16 @@ def _corner_marks(t: _Text) -> tuple[list[Edit], list[int]]:
             continue
         elif ch in "「『":
             stack.append(ch)
+            opened.append(k)
             out.append((k, k + 1, "“" if len(stack) % 2 else "‘", "corner-quotes"))
         else:  # 」 or 』: closes the mark of its own shape, which must be the innermost open
             if not stack or stack[-1] != ("「" if ch == "」" else "『"):
-                return [], marks
+                return [], [k]
             out.append((k, k + 1, "”" if len(stack) % 2 else "’", "corner-quotes"))
             stack.pop()
-    if any(c in "「『" for c in stack):
-        return [], marks
+            opened.pop()
+    if opened:
+        return [], opened
     return out, []
 
 

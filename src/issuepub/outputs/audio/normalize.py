@@ -195,8 +195,9 @@ def _integer(m: re.Match, text: str) -> str:
         return digits(num)  # 电话 022…, but 拨打12次 and 电话110余次 are counts
     if len(num) >= 13 or (len(num) >= 6 and not unit_follows):
         return digits(num)  # codes, licence and postal numbers: 300210 三零零二一零
-    # 两 before a measure word, but not for an ordinal: 第2, 3号楼2门 (the entrance), 2单元.
-    if num == "2" and not before.endswith(("第", "号楼", "栋")) and after and (
+    # 两 before a measure word, but not for an ordinal: 第2, 3号楼2门 (the entrance), 5栋2层.
+    ordinal = before.endswith("第") or (before.endswith(("号楼", "栋")) and after[:1] in ("门", "层"))
+    if num == "2" and not ordinal and after and (
         after[0] in _LIANG_UNITS or after.startswith(_LIANG_MULTI)
     ):
         return "两"

@@ -241,3 +241,20 @@ def test_lines_of_a_paragraph_are_joined_as_the_loader_joins_them():
     parsed = parse_markdown_article("# 标题\n\nWe met in Tianjin,\nand talked about\n(the plan).\n")
     [block] = [b for b in parsed.article.blocks if b.kind == "paragraph"]
     assert block.text == "We met in Tianjin, and talked about (the plan)."
+
+
+@pytest.mark.parametrize("language, body", [
+    ("zh-CN", "他说：“大家要记住‘为人民服务’这句话。”"),
+    ("zh-TW", "他说：「大家要记住『为人民服务』这句话。」"),
+])
+def test_corner_quotes_follow_the_language_of_the_issue_imported_into(example_copy, tmp_path, language, body):
+    toml = example_copy / "issue.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace('language = "zh-CN"', f'language = "{language}"'),
+                    encoding="utf-8")
+    source = tmp_path / "yinhao.md"
+    source.write_text("# 引号的写法\n\n文 / 本刊记者 王某\n\n他说：「大家要记住『为人民服务』这句话。」\n",
+                      encoding="utf-8")
+    result = import_markdown_article(source, example_copy, column="言论")
+    issue = load_issue(example_copy)
+    article = next(a for a in issue.articles if a.slug == result.slug)
+    assert [b.text for b in article.blocks] == [body]

@@ -213,3 +213,27 @@ def test_line_helpers():
     assert strip_end_mark("奋力打开改革发展新天地。✎") == ("奋力打开改革发展新天地。", True)
     assert join_text("共计", "61 户") == "共计61 户" and join_text("V1", "Show") == "V1 Show"
     assert starts_mid_sentence("领,两个研究生党支部带领") and not starts_mid_sentence("对此，社区党委")
+
+
+def test_corner_brackets_are_repaired_and_unpaired_ones_are_left_and_listed(tmp_path):
+    raw = tmp_path / "sample.txt"
+    paired = RAW.replace("居民有事当面商量。", "居民有事「当面『商量』」。")
+    unpaired = paired.replace("大家都说好。", "大家都说「好。")
+    assert paired.count("「") == 2 and unpaired.count("「") == 3
+    raw.write_text(unpaired, encoding="utf-8")
+    out = tmp_path / "issue"
+    import_issue_text(raw, out)
+    issue = load_issue(out)
+    story = next(a for a in issue.articles if a.page == 2)
+    # Two paragraphs joined across the page break: one unpaired 「 leaves the whole paragraph
+    # as written, with a warning in the report and in check.
+    assert "居民有事「当面『商量』」。" in story.paragraphs[0] and "大家都说「好。" in story.paragraphs[0]
+    report = (out / REPORT_NAME).read_text(encoding="utf-8")
+    assert "[T009]" in report and "配不成对" in report
+    warned = [p for p in check_issue(out)[1] if p.code.startswith("T")]
+    assert [(p.code, "「好" in p.message) for p in warned] == [("T009", True)]  # the 「 never closed
+    raw.write_text(paired, encoding="utf-8")
+    import_issue_text(raw, out, force=True)
+    story = next(a for a in load_issue(out).articles if a.page == 2)
+    assert "居民有事“当面‘商量’”。" in story.paragraphs[0]
+    assert "[T009]" not in (out / REPORT_NAME).read_text(encoding="utf-8")

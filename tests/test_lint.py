@@ -182,3 +182,76 @@ def test_fix_never_rewrites_a_file_outside_the_issue_folder(example_copy, tmp_pa
     assert main(["check", "--fix", str(example_copy)]) == 2  # S036, with no traceback
     for victim, before in victims:
         assert victim.read_bytes() == before
+
+
+# T009–T011 (issue g2): corner brackets, a year's zero, a half-width full stop; and corner
+# brackets that do not pair up, which are warned about and left as written.
+CORNER = (
+    "---\n"
+    "title: 专属网格解码「商圈党建」新思路\n"
+    "slug: juanshou\n"
+    "page: 1\n"
+    "---\n"
+    "\n"
+    "他说：「大家要记住『为人民服务』\n"
+    "这句话。」二○二四年工作完成了.\n"
+    "\n"
+    "> 「未配对的引号\n"
+)
+CORNER_FIXED = (
+    "---\n"
+    "title: 专属网格解码“商圈党建”新思路\n"
+    "slug: juanshou\n"
+    "page: 1\n"
+    "---\n"
+    "\n"
+    "他说：“大家要记住‘为人民服务’\n"
+    "这句话。”二〇二四年工作完成了。\n"
+    "\n"
+    "> 「未配对的引号\n"
+)
+
+
+def test_corner_quotes_year_zero_and_full_stop_are_warned_and_fixed(example_copy, capsys):
+    path = _write(example_copy, CORNER)
+    _, warnings = _warnings(example_copy)
+    got = [(p.code, p.line, p.column) for p in warnings]
+    assert got == [
+        ("T009", 2, 14), ("T009", 2, 19),
+        ("T009", 7, 4), ("T009", 7, 10), ("T009", 7, 16),
+        ("T009", 8, 5), ("T010", 8, 7), ("T011", 8, 16),
+        ("T009", 10, 3),
+    ]
+    unpaired = [p for p in warnings if p.line == 10]
+    assert "配不成对" in unpaired[0].message and "check --fix" not in unpaired[0].fix
+    assert all("check --fix" in p.fix for p in warnings if p.line != 10)
+    assert main(["check", str(example_copy)]) == 0
+    assert "其中 1 处须手工修改" in capsys.readouterr().out
+    assert main(["check", "--fix", str(example_copy)]) == 0
+    out = capsys.readouterr().out
+    assert "共 8 处" in out and "7:10 [T009] “『” → “‘”" in out
+    assert path.read_text(encoding="utf-8") == CORNER_FIXED
+    assert [(p.code, p.line) for p in _warnings(example_copy)[1]] == [("T009", 10)]  # left for the editor
+
+
+def test_a_traditional_chinese_issue_keeps_its_corner_quotes(example_copy):
+    path = _write(example_copy, CORNER)
+    toml = example_copy / "issue.toml"
+    text = toml.read_text(encoding="utf-8")
+    assert 'language = "zh-CN"' in text
+    toml.write_text(text.replace('language = "zh-CN"', 'language = "zh-TW"'), encoding="utf-8")
+    _, warnings = _warnings(example_copy)
+    assert {p.code for p in warnings} == {"T010", "T011"}
+    assert main(["check", "--fix", str(example_copy)]) == 0
+    assert "「商圈党建」" in path.read_text(encoding="utf-8")
+
+
+def test_middle_dot_title_marks_and_doubled_marks_are_warned_and_fixed(example_copy):
+    text = "---\ntitle: 学习<<资本论>>\nslug: juanshou\npage: 1\n---\n\n马克思•恩格斯说，，好。\n"
+    path = _write(example_copy, text)
+    got = [(p.code, p.line, p.column) for p in _warnings(example_copy)[1]]
+    assert got == [("T013", 2, 10), ("T013", 2, 15), ("T012", 7, 4), ("T014", 7, 10)]
+    assert main(["check", "--fix", str(example_copy)]) == 0
+    assert path.read_text(encoding="utf-8") == (
+        "---\ntitle: 学习《资本论》\nslug: juanshou\npage: 1\n---\n\n马克思·恩格斯说，好。\n")
+    assert _warnings(example_copy)[1] == []

@@ -238,6 +238,105 @@ NEW_CASES = [
 ]
 
 
+# Codes (issue g2): numbers that name something rather than count it are said digit by digit,
+# the way a news reader says them; quantities, years, dates, percentages, money and ordinals
+# next to them keep their readings. (kind, printed, spoken)
+CODE_CASES = [
+    # national, industry, local, group and international standards: letters, the number digit
+    # by digit, a pause, the year of issue as a year
+    ("standard", "依据GB/T 15834—2011《标点符号用法》", "依据吉比提一五八三四，二〇一一《标点符号用法》"),
+    ("standard", "按照GB/T 15834-2011执行", "按照吉比提一五八三四，二〇一一执行"),
+    ("standard", "执行GB 50016-2014标准", "执行吉比五零零一六，二〇一四标准"),
+    ("standard", "符合GB 2762—2022要求", "符合吉比二七六二，二〇二二要求"),
+    ("standard", "指导性技术文件GB/Z 20986—2007", "指导性技术文件吉比贼德二零九八六，二〇〇七"),
+    ("standard", "行业标准JGJ 130-2011规范", "行业标准杰吉杰一三零，二〇一一规范"),
+    ("standard", "参照JGJ/T 130—2011", "参照杰吉杰提一三零，二〇一一"),
+    ("standard", "通过ISO 9001认证", "通过艾艾丝欧九零零一认证"),
+    ("standard", "通过ISO 9001:2015质量管理体系认证", "通过艾艾丝欧九零零一，二〇一五质量管理体系认证"),
+    ("standard", "依据ISO/IEC 27001建立体系", "依据艾艾丝欧艾伊西二七零零一建立体系"),
+    ("standard", "地方标准DB12/T 1234—2023", "地方标准迪比一二提一二三四，二〇二三"),
+    ("standard", "团体标准T/CECS 100-2020", "团体标准提西伊西艾丝一零零，二〇二〇"),
+    ("standard", "老标准GB 3100-93", "老标准吉比三一零零，九三"),
+    # document numbers (发文字号): the bracketed year as a year, the serial as a number
+    ("document", "印发津政发〔2024〕12号文件", "印发津政发二〇二四年十二号文件"),
+    ("document", "根据国发〔2023〕5号", "根据国发二〇二三年五号"),
+    ("document", "津政办发[2024]3号", "津政办发二〇二四年三号"),
+    ("document", "津教函(2022)108号", "津教函二〇二二年一百零八号"),
+    ("document", "按津政规〔2024〕的要求", "按津政规二〇二四年的要求"),
+    ("year", "报告（2024）发布", "报告（二〇二四）发布"),
+    ("quantity", "共（1200）人", "共（一千二百）人"),
+    # model names with a hyphen, read like the model names without one (C919)
+    ("model", "型号为ZF-3000的变压器", "型号为贼德艾弗三零零零的变压器"),
+    ("model", "国产大飞机C-919", "国产大飞机西九一九"),
+    ("model", "型号3000", "型号三零零零"),
+    # identity, credit and other long codes
+    ("id", "身份证号120101199001011234", "身份证号一二零一零一一九九零零一零一一二三四"),
+    ("id", "统一社会信用代码911201160000123456", "统一社会信用代码九一一二零一一六零零零零一二三四五六"),
+    ("id", "尾号1234的用户", "尾号一二三四的用户"),
+    ("id", "车牌津A12345", "车牌津诶一二三四五"),
+    # phone, service and postcodes
+    ("phone", "手机13812345678", "手机一三八一二三四五六七八"),
+    ("phone", "拨打110报警", "拨打一一零报警"),
+    ("phone", "发现火情立即119火警", "发现火情立即一一九火警"),
+    ("phone", "遇到急症请打120急救", "遇到急症请打一二零急救"),
+    ("phone", "12345热线", "一二三四五热线"),
+    ("phone", "传真 022-23020103", "传真零二二，二三零二零一零三"),
+    ("postcode", "邮编300201", "邮编三零零二零一"),
+    # house numbers: building, entrance and floor are ordinals, a room number is a code
+    ("house", "住在12号楼3单元502室", "住在十二号楼三单元五零二室"),
+    ("house", "3号楼2门1202", "三号楼二门一二零二"),
+    ("house", "5单元1202的住户", "五单元一二零二的住户"),
+    ("house", "会议在1202室举行", "会议在一二零二室举行"),
+    ("house", "和平区南京路128号", "和平区南京路一百二十八号"),
+    ("house", "社区8号院", "社区八号院"),
+    ("house", "住在12层", "住在十二层"),
+    # years of antiquity are years too
+    ("year", "公元前221年秦统一六国", "公元前二二一年秦统一六国"),
+    ("year", "公元1368年", "公元一三六八年"),
+    # must NOT change: quantities, years, dates, percentages, money and ordinals beside codes
+    ("quantity", "新建标准化厂房15834平方米", "新建标准化厂房一万五千八百三十四平方米"),
+    ("quantity", "每台8GB 16台共", "每台八吉比十六台共"),
+    ("quantity", "共有120名急救人员", "共有一百二十名急救人员"),
+    ("quantity", "接听热线电话110余次", "接听热线电话一百一十余次"),
+    ("quantity", "新增502个停车位", "新增五百零二个停车位"),
+    ("quantity", "全区1202户居民", "全区一千二百零二户居民"),
+    ("quantity", "12号楼共有120户", "十二号楼共有一百二十户"),
+    ("quantity", "该号楼2个单元", "该号楼两个单元"),
+    ("house", "5栋2层", "五栋二层"),
+    ("quantity", "3单元住着200人", "三单元住着二百人"),
+    ("quantity", "修订了12项国家标准", "修订了十二项国家标准"),
+    ("year", "GB的2024年版", "吉比的二〇二四年版"),
+    ("year", "2011年发布的标准", "二〇一一年发布的标准"),
+    ("date", "2024年11月15日起实施", "二〇二四年十一月十五日起实施"),
+    ("percentage", "合格率达到99.5%", "合格率达到百分之九十九点五"),
+    ("money", "罚款5000元", "罚款五千元"),
+    ("ordinal", "第12号台风", "第十二号台风"),
+    ("ordinal", "第1148期", "第一千一百四十八期"),
+    ("duration", "历经近700年", "历经近七百年"),
+    ("range", "2023-2024年度", "二〇二三到二〇二四年度"),
+    # a date with the middle dot typed as a bullet or katakana dot reads as with ·
+    ("dotted date", "“7•9”重要讲话", "“七九”重要讲话"),
+    ("dotted date", "“一二・九”运动", "“一二九”运动"),
+]
+
+
+@pytest.mark.parametrize("kind, printed, spoken", CODE_CASES, ids=[c[1][:14] for c in CODE_CASES])
+def test_codes_are_said_digit_by_digit_and_quantities_are_not(kind, printed, spoken):
+    assert normalize(printed) == spoken
+
+
+def test_the_code_table_covers_every_kind_and_what_must_not_change():
+    kinds = {k for k, _, _ in CODE_CASES}
+    assert {"standard", "document", "model", "id", "phone", "postcode", "house"} <= kinds
+    assert {"quantity", "year", "date", "percentage", "money", "ordinal"} <= kinds
+    assert len({p for _, p, _ in CODE_CASES}) == len(CODE_CASES)
+
+
+def test_keep_mode_says_a_standard_with_its_letters():
+    assert normalize("依据GB/T 15834—2011", latin="keep") == "依据GB T一五八三四，二〇一一"
+    assert normalize("ISO/IEC 27001:2022", latin="keep") == "ISO IEC二七零零一，二〇二二"
+
+
 @pytest.mark.parametrize("printed, spoken", NEW_CASES, ids=[c[0][:14] for c in NEW_CASES])
 def test_reads_new_constructs_like_a_news_reader(printed, spoken):
     assert normalize(printed) == spoken
@@ -260,7 +359,7 @@ def test_the_table_is_large_and_from_the_issue():
     assert len({p for p, _ in CASES}) == len(CASES)
 
 
-@pytest.mark.parametrize("printed", [p for p, _ in CASES + NEW_CASES])
+@pytest.mark.parametrize("printed", [p for p, _ in CASES + NEW_CASES] + [p for _, p, _ in CODE_CASES])
 def test_spell_mode_leaves_nothing_an_engine_would_read_in_english(printed):
     assert not re.search(r"[A-Za-z0-9%+<>=/@&#·—…~]", normalize(printed))
 

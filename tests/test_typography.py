@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from issuepub.typography import RULES, half_width, repair
+from issuepub.typography import RULES, half_width, horizontal_simplified, repair, unpaired_corner_quotes
 
 # (input, expected output) -- text that is repaired
 REPAIRED = [
@@ -60,6 +60,47 @@ REPAIRED = [
     ("基层治理“新引擎” ,成色更足", "基层治理“新引擎”，成色更足"),
     ("第 1 名", "第1名"),
     ("（2024年） 发布", "（2024年）发布"),
+    # T009: corner brackets in horizontal Simplified Chinese become “” and ‘’ by nesting level
+    ("专属网格解码「商圈党建」新思路", "专属网格解码“商圈党建”新思路"),
+    ("「一二·九」抗日救亡运动在天津", "“一二·九”抗日救亡运动在天津"),
+    ("『跨村联建』破壁垒 『攥指成拳』助三农", "“跨村联建”破壁垒 “攥指成拳”助三农"),
+    ("他说：「大家要记住『为人民服务』这句话。」", "他说：“大家要记住‘为人民服务’这句话。”"),
+    ("“他说「好」。”", "“他说‘好’。”"),
+    ("「甲说『乙讲「丙」的事』。」", "“甲说‘乙讲“丙”的事’。”"),
+    ("「第一」「第二」和「第三」", "“第一”“第二”和“第三”"),
+    ("他说:「好!」", "他说：“好！”"),
+    ('他说:"大家要记住「为人民服务」"', "他说：“大家要记住‘为人民服务’”"),
+    # T010: the zero of a year in Chinese numerals is 〇
+    ("二○二四年", "二〇二四年"),
+    ("二零二四年", "二〇二四年"),
+    ("二O二四年工作要点", "二〇二四年工作要点"),
+    ("一九九○年至二零零八年", "一九九〇年至二〇〇八年"),
+    # T011: a half-width full stop after Chinese
+    ("工作完成了.", "工作完成了。"),
+    ("工作完成了.下一步", "工作完成了。下一步"),
+    ('他说:"好."', "他说：“好。”"),
+    ("（见附件）.", "（见附件）。"),
+    # T004, T005, T006, T007 in more spellings: ⋯⋯, ――, －－, the ideographic space
+    ("等等⋯⋯", "等等……"),
+    ("纪念馆――天津", "纪念馆——天津"),
+    ("纪念馆－－天津", "纪念馆——天津"),
+    ("天津市\u30002024年", "天津市2024年"),
+    ("深邃，\u3000是", "深邃，是"),
+    # T012: the middle dot typed as a bullet, katakana or hyphenation dot
+    ("马克思•恩格斯", "马克思·恩格斯"),
+    ("“一二•九”运动", "“一二·九”运动"),
+    ("“7・9”重要讲话", "“7·9”重要讲话"),
+    ("月读‧资讯", "月读·资讯"),
+    # T013: <<…>> typed for the title marks
+    ("印发<<方案>>的通知", "印发《方案》的通知"),
+    ("学习<<习近平谈治国理政>>第四卷", "学习《习近平谈治国理政》第四卷"),
+    # T014: a comma, enumeration comma, semicolon or colon typed twice
+    ("他说，，好", "他说，好"),
+    ("他说,,好", "他说，好"),
+    ("他说，,好", "他说，好"),
+    ("一是、、二是", "一是、二是"),
+    ("问题;;二是", "问题；二是"),
+    ("即：：重点看", "即：重点看"),
 ]
 
 # text that must come out exactly as it went in
@@ -96,6 +137,34 @@ UNTOUCHED = [
     "ISSN 0412-0892",
     "CN 12-1001/D",
     "",
+    # corner brackets that do not pair up, Japanese, code: left alone (warned, not repaired)
+    "他说「好",
+    "他说」好「",
+    "他说「好『对」』",
+    "日本語の「テスト」と",
+    "代码`x=「a」`里",
+    "「」",
+    # years and full stops that are not T010 / T011
+    "二〇二四年",
+    "一九九〇年",
+    "零零年",
+    "经过十二年",
+    "一千零五年",
+    "No.1",
+    "1.加强组织建设",
+    "见www.tjzbsb.cn.",
+    "I like it. 好",
+    "Mr. 王",
+    "党建领航\u3000共谱新篇",
+    # not T012-T014
+    "• 第一条",
+    "テスト・です",
+    "a << b >> c",
+    "a<<2",
+    "用std::vector存",
+    "真的吗？？",
+    "太好了！！！",
+    "他说……",
 ]
 
 
@@ -149,3 +218,31 @@ def test_half_width_alone_is_the_repair_of_full_width_characters(text):
     assert len(fixed) == len(text)  # one character for one: offsets stay
     assert repairs == [r for r in repair(text)[1] if r.kind == "fullwidth"]
     assert not re.search("[０-９Ａ-Ｚａ-ｚ]", fixed)
+
+
+@pytest.mark.parametrize("text, offsets", [
+    ("他说「好", [2]),
+    ("他说」好「", [2]),
+    ("他说「好『对」』", [6]),
+    ("「甲『乙』丙「丁", [0, 6]),
+    ("日本語の「テスト」と", [4, 8]),
+    ("代码`x=「a」`里", [5, 7]),
+    ("他说「好」", []),
+    ("没有引号", []),
+])
+def test_corner_quotes_that_do_not_pair_are_named_not_repaired(text, offsets):
+    assert unpaired_corner_quotes(text) == offsets
+    repaired = [r for r in repair(text)[1] if r.kind == "corner-quotes"]
+    assert bool(repaired) == (any(c in text for c in "「」『』") and not offsets)  # all or nothing
+
+
+@pytest.mark.parametrize("language, changed", [
+    ("zh-CN", True), ("zh", True), ("zh-Hans", True), ("zh-SG", True),
+    ("zh-TW", False), ("zh-HK", False), ("zh-Hant", False), ("zh-Hant-TW", False), ("en", False),
+])
+def test_corner_quotes_are_repaired_only_in_horizontal_simplified_chinese(language, changed):
+    text = "他说「好」"
+    fixed, repairs = repair(text, language)
+    assert (fixed == "他说“好”") is changed and (fixed == text) is not changed
+    assert unpaired_corner_quotes("他说「好", language) == ([2] if changed else [])
+    assert horizontal_simplified(language) is changed

@@ -185,7 +185,11 @@ def cmd_check(args) -> int:
     print(f"检查通过：《{issue.title}》，{len(issue.columns)} 个栏目，{len(issue.articles)} 篇文章。")
     warnings = [p for p in problems if p.code.startswith("T")]
     if warnings:
-        print(f"另有 {len(warnings)} 处排版警告（见上），可用 issuepub check --fix {args.issue_dir} 自动修改。")
+        # Unpaired corner quotes (T009) are warned about but never repaired automatically.
+        manual = sum(1 for p in warnings if "check --fix" not in (p.fix or ""))
+        how = f"可用 issuepub check --fix {args.issue_dir} 自动修改"
+        how += f"（其中 {manual} 处须手工修改）" if manual else ""
+        print(f"另有 {len(warnings)} 处排版警告（见上），{how}。")
     return EXIT_OK
 
 
@@ -199,7 +203,9 @@ def _fix_typography(issue_dir: Path) -> None:
         data = tomllib.loads((issue_dir / "issue.toml").read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return  # check below reports why issue.toml cannot be read
-    fixed = fix_sources(issue_dir, data.get("columns"))
+    issue = data.get("issue")
+    fixed = fix_sources(issue_dir, data.get("columns"),
+                        issue.get("language", "zh-CN") if isinstance(issue, dict) else "zh-CN")
     for f in fixed:
         print(f"已修改 {f.path}：{len(f.findings)} 处")
         for x in f.findings:

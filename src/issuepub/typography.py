@@ -10,7 +10,8 @@ and are applied together at the end.
 Never touched: decimals (790.3), thousands separators (1,000), times (14:30), ratios and scores
 between digits (3:1), URLs, e-mail addresses, and Latin text (``GT Show``, ``Hello, world``):
 half-width punctuation changes only where a Chinese character or Chinese punctuation is its
-nearest neighbour.
+nearest neighbour. Corner brackets 「」『』 become “”‘’ only in horizontal Simplified Chinese
+(``language``), and only when they pair up: ``unpaired_corner_quotes`` names the others.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ CJK_PUNCT = "，。、；：？！（）“”‘’《》〈〉【】「」『�
 # Marks that carry their own spacing: a space beside them is an extraction artefact.
 _SPACED_PUNCT = "，。、；：？！（）"
 HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
-_SPACES = " \u00a0"
+_SPACES = " \u00a0\u3000"  # the ideographic space too: editors type it between words and marks
 _DIGITS = "0123456789０１２３４５６７８９"
 
 # URL and e-mail spans are masked before any rule runs; trailing punctuation is not part of
@@ -57,6 +58,13 @@ RULES: tuple[Rule, ...] = (
     Rule("space", "T006", "中文与数字、西文之间的空格", "删去空格（中文与数字、西文之间不加空格）"),
     Rule("punct-space", "T007", "全角标点旁的空格", "删去空格（全角标点自带间距）"),
     Rule("fullwidth", "T008", "全角数字或字母", "改成半角数字、字母"),
+    Rule("corner-quotes", "T009", "横排文字里的直角引号",
+         "横排用弯引号（GB/T 15834）：外层“”、里层‘’"),
+    Rule("year-zero", "T010", "年份里的零写法", "汉字年份里的零写作“〇”（GB/T 15835）"),
+    Rule("full-stop", "T011", "中文里的半角句点", "句末用全角句号“。”"),
+    Rule("middle-dot", "T012", "间隔号写法", "间隔号写作“·”（GB/T 15834）"),
+    Rule("title-marks", "T013", "书名号写法", "书名号写作“《》”"),
+    Rule("doubled-mark", "T014", "重复的标点", "逗号、顿号、分号、冒号只写一个"),
 )
 RULE_BY_KIND = {r.kind: r for r in RULES}
 
@@ -116,6 +124,8 @@ class _Text:
         self.s = text
         self.spans = _mask_spans(text)
         self.has_han = bool(_HAN_RE.search(text))
+        self.doubled: list[tuple[int, int]] | None = None  # T014's runs, found once
+        self.doubled_tails: set[int] | None = None
 
     def masked(self, start: int, end: int | None = None) -> bool:
         """Any of ``s[start:end]`` (default: the one character at start) lies in a URL or e-mail."""
@@ -171,11 +181,11 @@ def _fullwidth(t: _Text) -> list[Edit]:
     return out
 
 
-_ELLIPSIS_RE = re.compile(r"\.{3,}|。{3,}|(?<!…)…(?!…)|…{3,}")
+_ELLIPSIS_RE = re.compile(r"\.{3,}|。{3,}|(?<!…)…(?!…)|…{3,}|⋯+")
 
 
 def _ellipsis(t: _Text) -> list[Edit]:
-    if "..." not in t.s and "。。。" not in t.s and "…" not in t.s:
+    if "..." not in t.s and "。。。" not in t.s and "…" not in t.s and "⋯" not in t.s:
         return []  # the usual case, without a regex scan
     out = []
     for m in _ELLIPSIS_RE.finditer(t.s):
@@ -185,11 +195,13 @@ def _ellipsis(t: _Text) -> list[Edit]:
     return out
 
 
-_DASH_RE = re.compile(r"(?<!-)--(?!-)|─{2}")
+# -- and the box-drawing, horizontal-bar and full-width-hyphen pairs some fonts and input
+# methods give for the two-em dash.
+_DASH_RE = re.compile(r"(?<!-)--(?!-)|─{2}|―{2}|－{2}")
 
 
 def _dash(t: _Text) -> list[Edit]:
-    if "--" not in t.s and "──" not in t.s:
+    if "--" not in t.s and "──" not in t.s and "――" not in t.s and "－－" not in t.s:
         return []
     out = []
     for m in _DASH_RE.finditer(t.s):
@@ -206,8 +218,8 @@ def _punctuation(t: _Text) -> list[Edit]:
     out = []
     for m in re.finditer(r"[,;:?!]", t.s):
         k, ch = m.start(), m.group(0)
-        if t.masked(k):
-            continue
+        if t.masked(k) or k in _doubled_tails(t):
+            continue  # a repeated mark: T014 removes it
         before, after = t.char(k - 1), t.char(k + 1)
         if _digit(before) and _digit(after):
             continue  # 1,000  14:30  3:1
@@ -275,6 +287,179 @@ def _quotes(t: _Text) -> list[Edit]:
     return out
 
 
+_CORNER = "「」『』"
+_CURLY_OPEN = {"“": "”", "‘": "’"}
+# Kana: Japanese text, where 「」『』 are the quotation marks of horizontal text too.
+_KANA_RE = re.compile("[\u3040-\u30fa\u30fc-\u30ff]")  # not ・ (U+30FB), typed for · too
+
+
+def _corner_marks(t: _Text) -> tuple[list[Edit], list[int]]:
+    """「」『』 as the quotes of horizontal Chinese text (GB/T 15834—2011 4.1: “” outside, ‘’
+    inside, “” again at the third level); the level is counted with the curly quotes around,
+    whatever the corner mark's own shape (『跨村联建』 on its own is “跨村联建”).
+
+    Returns the edits and, when the marks do not pair up or the text is not Chinese prose
+    (Japanese, inline code in backticks), no edit (a wrong repair would be worse than none) and
+    the offsets to warn about: the mark that breaks the pairing (a 」 for a 『, a 」 with
+    nothing open, a 「 never closed), or every mark of Japanese or code."""
+    if not any(c in t.s for c in _CORNER):
+        return [], []
+    marks = [m.start() for m in re.finditer("[「」『』]", t.s) if not t.masked(m.start())]
+    if not marks:
+        return [], []
+    if _KANA_RE.search(t.s) or not t.has_han or _in_code(t.s, marks):
+        return [], marks
+    stack: list[str] = []  # open marks, curly and corner
+    opened: list[int] = []  # offsets of the open corner marks, innermost last
+    out: list[Edit] = []
+    for m in re.finditer("[「」『』“”‘’\"]", t.s):
+        k, ch = m.start(), m.group(0)
+        if ch == '"':  # a straight quote, which _quotes pairs by alternation: a level too
+            if t.masked(k):
+                continue
+            if stack and stack[-1] == '"':
+                stack.pop()
+            else:
+                stack.append(ch)
+        elif ch in _CURLY_OPEN:
+            stack.append(ch)
+        elif ch in "”’":
+            if stack and _CURLY_OPEN.get(stack[-1]) == ch:
+                stack.pop()
+        elif t.masked(k):
+            continue
+        elif ch in "「『":
+            stack.append(ch)
+            opened.append(k)
+            out.append((k, k + 1, "“" if len(stack) % 2 else "‘", "corner-quotes"))
+        else:  # 」 or 』: closes the mark of its own shape, which must be the innermost open
+            if not stack or stack[-1] != ("「" if ch == "」" else "『"):
+                return [], [k]
+            out.append((k, k + 1, "”" if len(stack) % 2 else "’", "corner-quotes"))
+            stack.pop()
+            opened.pop()
+    if opened:
+        return [], opened
+    return out, []
+
+
+def _in_code(text: str, marks: list[int]) -> bool:
+    """Any mark inside `backticks` (code pasted into the text is quoted as written)."""
+    if "`" not in text:
+        return False
+    inside = [False] * (len(text) + 1)
+    for m in re.finditer(r"`[^`]*`", text):
+        inside[m.start():m.end()] = [True] * (m.end() - m.start())
+    return any(inside[k] for k in marks)
+
+
+def _corner_quotes(t: _Text) -> list[Edit]:
+    return _corner_marks(t)[0]
+
+
+# A year in Chinese numerals (二〇二四年): its zero is 〇, not the circle ○, the letter O or 零,
+# which is the zero of amounts (GB/T 15835—2011 4.1.3: 〇 for numbering, 零 for counting).
+_YEAR_ZERO_RE = re.compile("(?<![一二三四五六七八九十百千万亿〇○零OoＯｏ0-9])[一二三四五六七八九〇○零OoＯｏ]{4}(?=年)")
+
+
+def _year_zero(t: _Text) -> list[Edit]:
+    out = []
+    for m in _YEAR_ZERO_RE.finditer(t.s):
+        year = m.group(0)
+        if not re.search("[一二三四五六七八九]", year[0]):
+            continue  # a year starts with a digit other than zero
+        for i, ch in enumerate(year):
+            if ch in "○零OoＯｏ":
+                out.append((m.start() + i, m.start() + i + 1, "〇", "year-zero"))
+    return out
+
+
+# A half-width full stop after Chinese (完成了.), where a sentence ends or Chinese goes on; not
+# a decimal point, an ellipsis, an abbreviation (No.), a list number (1.) or part of an address.
+_FULL_STOP_RE = re.compile(r"(?<!\.)\.(?![.0-9A-Za-z])")
+
+
+def _full_stop(t: _Text) -> list[Edit]:
+    if "." not in t.s or not t.has_han:
+        return []
+    out = []
+    for m in _FULL_STOP_RE.finditer(t.s):
+        k = m.start()
+        before = t.char(k - 1)
+        if t.masked(k) or not (is_han(before) or before in "”’）》\""):
+            continue
+        nxt = t.char(k + 1)
+        if nxt and not (nxt.isspace() or is_han(nxt) or nxt in CJK_PUNCT or nxt == '"'):
+            continue
+        out.append((k, k + 1, "。", "full-stop"))
+    return out
+
+
+# The bullet, katakana, hyphenation-point and operator dots that input methods and fonts give
+# for the middle dot 间隔号 (马克思·恩格斯, “一二·九”, “7·9”), between two Chinese characters
+# or digits; Japanese text (kana) keeps its own ・.
+_DOT_RE = re.compile("[•・‧∙⋅･]")
+
+
+def _middle_dot(t: _Text) -> list[Edit]:
+    if not _DOT_RE.search(t.s) or not t.has_han or _KANA_RE.search(t.s):
+        return []
+    out = []
+    for m in _DOT_RE.finditer(t.s):
+        k = m.start()
+        before, after = t.char(k - 1), t.char(k + 1)
+        sides = [is_han(before) or _digit(before), is_han(after) or _digit(after)]
+        if all(sides) and not t.masked(k):
+            out.append((k, k + 1, "·", "middle-dot"))
+    return out
+
+
+# <<方案>> typed for 《方案》: a pair around Chinese text (a << b >> c in code has none).
+_TITLE_RE = re.compile(r"<<([^<>\n]{1,60})>>")
+
+
+def _title_marks(t: _Text) -> list[Edit]:
+    if "<<" not in t.s:
+        return []
+    out = []
+    for m in _TITLE_RE.finditer(t.s):
+        if _HAN_RE.search(m.group(1)) and not t.masked(m.start(), m.end()):
+            out.append((m.start(), m.start() + 2, "《", "title-marks"))
+            out.append((m.end() - 2, m.end(), "》", "title-marks"))
+    return out
+
+
+# A comma, enumeration comma, semicolon or colon typed twice in Chinese text (他说，，好,
+# 他说,,好: the first is kept, made full-width by T001); doubled ？ and ！ are allowed (GB/T
+# 15834 4.4, 4.5: 叠用 for emphasis), 。。。 is T004's ellipsis, std::vector is Latin.
+_DOUBLED_RE = re.compile(r"[，,]{2,}|、{2,}|[；;]{2,}|[：:]{2,}")
+
+
+def _doubled_runs(t: _Text) -> list[tuple[int, int]]:
+    if t.doubled is None:
+        t.doubled = []
+        if re.search("[，,、；;：:]{2}", t.s):
+            for m in _DOUBLED_RE.finditer(t.s):
+                a, b = m.span()
+                if t.masked(a, b) or not t.chinese_around(a, b):
+                    continue
+                if m.group(0).isascii() and _alnum(t.char(a - 1)) and _alnum(t.char(b)):
+                    continue
+                t.doubled.append((a, b))
+    return t.doubled
+
+
+def _doubled_tails(t: _Text) -> set[int]:
+    """Offsets of the repeated marks T014 removes (all of a run but its first)."""
+    if t.doubled_tails is None:
+        t.doubled_tails = {k for a, b in _doubled_runs(t) for k in range(a + 1, b)}
+    return t.doubled_tails
+
+
+def _doubled(t: _Text) -> list[Edit]:
+    return [(a + 1, b, "", "doubled-mark") for a, b in _doubled_runs(t)]
+
+
 def _spaces(t: _Text, converted: set[int]) -> list[Edit]:
     """Spaces between Chinese and digits or Latin, and beside full-width punctuation.
 
@@ -295,14 +480,23 @@ def _spaces(t: _Text, converted: set[int]) -> list[Edit]:
 
 
 _RULE_FUNCS: tuple[Callable[[_Text], list[Edit]], ...] = (_fullwidth, _ellipsis, _dash, _punctuation,
-                                                          _brackets, _quotes)
+                                                          _brackets, _quotes, _year_zero, _full_stop,
+                                                          _middle_dot, _title_marks, _doubled)
 
 
-def edits(text: str) -> list[Edit]:
+def horizontal_simplified(language: str) -> bool:
+    """Text set horizontally in Simplified Chinese (zh-CN, zh-Hans, zh-SG): where GB/T 15834's
+    “” ‘’ are the quotation marks. Traditional Chinese (zh-TW, zh-HK, zh-Hant) keeps 「」『』."""
+    tags = language.lower().replace("_", "-").split("-")
+    return tags[0] == "zh" and not {"tw", "hk", "mo", "hant"} & set(tags[1:])
+
+
+def edits(text: str, language: str = "zh-CN") -> list[Edit]:
     """Every edit the rules make on ``text``, sorted, without overlaps."""
     t = _Text(text)
     found: list[Edit] = []
-    for func in _RULE_FUNCS:
+    funcs = _RULE_FUNCS + ((_corner_quotes,) if horizontal_simplified(language) else ())
+    for func in funcs:
         found.extend(func(t))
     converted = {e[0] for e in found if e[3] in ("punctuation", "brackets")}
     found.extend(_spaces(t, converted))
@@ -315,9 +509,17 @@ def edits(text: str) -> list[Edit]:
     return kept
 
 
-def repair(text: str) -> tuple[str, list[Repair]]:
+def unpaired_corner_quotes(text: str, language: str = "zh-CN") -> list[int]:
+    """Offsets of the 「」『』 ``repair`` leaves alone in horizontal Simplified Chinese because
+    they do not pair up or stand in Japanese or code (T009's warning without a repair)."""
+    if not horizontal_simplified(language):
+        return []
+    return _corner_marks(_Text(text))[1]
+
+
+def repair(text: str, language: str = "zh-CN") -> tuple[str, list[Repair]]:
     """``text`` with every PDF artefact repaired, and the list of repairs (input offsets)."""
-    found = edits(text)
+    found = edits(text, language)
     if not found:
         return text, []
     parts: list[str] = []
@@ -345,4 +547,5 @@ def half_width(text: str) -> tuple[str, list[Repair]]:
     return "".join(chars), [Repair(kind, start, text[start:end], new) for start, end, new, kind in found]
 
 
-__all__ = ["Rule", "RULES", "RULE_BY_KIND", "Repair", "repair", "edits", "is_han", "half_width"]
+__all__ = ["Rule", "RULES", "RULE_BY_KIND", "Repair", "repair", "edits", "is_han", "half_width",
+           "horizontal_simplified", "unpaired_corner_quotes"]

@@ -151,7 +151,10 @@ def import_issue_text(raw: Path, out: Path, *, force: bool = False, code: str | 
         from ..sources import check_issue  # the loader validates what was written
 
         _, problems = check_issue(folder)
-        found.extend(_problem_text(p, folder) for p in problems if p.severity == "error")
+        # Typography warnings left after the repair (corner brackets that do not pair up, T009)
+        # are the editor's to settle, listed with the errors.
+        found.extend(_problem_text(p, folder) for p in problems
+                     if p.severity == "error" or p.code.startswith("T"))
         return {REPORT_NAME: render_report(issue, lines_text, found)}
 
     try:
@@ -276,7 +279,8 @@ def import_markdown_article(source: Path, into: Path, *, column: str, after: str
         parsed = None
     else:
         try:
-            parsed = parse_markdown_article(text)
+            # The target issue's language decides the quotes (「」 stay in a zh-TW issue).
+            parsed = parse_markdown_article(text, language=getattr(before_issue, "language", "zh-CN"))
         except MarkdownArticleError as exc:
             raise UserError(Problem("I022", source, exc.line, exc.message, exc.fix)) from None
         title = parsed.article.title

@@ -116,7 +116,7 @@ def join_cut_paragraphs(blocks: list[DraftBlock], numbered: list[tuple[int, str]
     return joins
 
 
-def parse_markdown_article(text: str) -> ParsedMarkdown:
+def parse_markdown_article(text: str, language: str = "zh-CN") -> ParsedMarkdown:
     """Parse the hand-written Markdown form; raises ``MarkdownArticleError`` without a title."""
     lines = split_lines(text)
     article = DraftArticle(index=0, column="", title="", page=None)
@@ -216,5 +216,5 @@ def parse_markdown_article(text: str) -> ParsedMarkdown:
                      for block, image in pictures]
     # The typography pass comes last, once bylines and joins have read the text as written.
     line_of = textrepair.finder({ln.no: plain_inline(ln.text)[0] for ln in lines if ln.text})
-    result.text_repairs = textrepair.repair_article(article, line_of)
+    result.text_repairs = textrepair.repair_article(article, line_of, language)
     return result

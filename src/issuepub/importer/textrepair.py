@@ -45,8 +45,8 @@ def _block_lines(block: DraftBlock) -> list[tuple[int, int]]:
     return starts
 
 
-def repair_block(block: DraftBlock, slug: str) -> list[TextRepair]:
-    text, repairs = repair(block.text)
+def repair_block(block: DraftBlock, slug: str, language: str = "zh-CN") -> list[TextRepair]:
+    text, repairs = repair(block.text, language)
     if not repairs:
         return []
     starts = _block_lines(block) or [(0, block.line)]
@@ -58,12 +58,13 @@ def repair_block(block: DraftBlock, slug: str) -> list[TextRepair]:
     return out
 
 
-def repair_article(article: DraftArticle, line_of: LineOf) -> list[TextRepair]:
-    """Repair the article's title, byline, credit and every block in place."""
+def repair_article(article: DraftArticle, line_of: LineOf, language: str = "zh-CN") -> list[TextRepair]:
+    """Repair the article's title, byline, credit and every block in place (``language``: the
+    issue's; the PDF import is of a zh-CN magazine)."""
     out: list[TextRepair] = []
     for name in ("title", "subtitle", "author_role", "author", "credit"):
         value = getattr(article, name)
-        fixed, repairs = repair(value)
+        fixed, repairs = repair(value, language)
         if not repairs:
             continue
         line = article.title_line if name == "title" else None
@@ -71,7 +72,7 @@ def repair_article(article: DraftArticle, line_of: LineOf) -> list[TextRepair]:
         out.extend(TextRepair(line, article.slug, name, r) for r in repairs)
         setattr(article, name, fixed)
     for block in article.blocks:
-        out.extend(repair_block(block, article.slug))
+        out.extend(repair_block(block, article.slug, language))
     return out
 
 

@@ -2,7 +2,7 @@
 repair (``issuepub check --fix``).
 
 The rules are the importer's (``issuepub.typography``): what the import repairs in extracted
-text, ``check`` reports in text an editor wrote, as warnings T001–T008 with file:line:column
+text, ``check`` reports in text an editor wrote, as warnings T001–T014 with file:line:column
 and the fix. Only text readers see is looked at: in an article, the front matter's title,
 subtitle, author, author_role and credit, headings, quotes, captions (not the picture's file
 name) and paragraphs, whose lines are read together (a straight quote opened on one line
@@ -20,7 +20,7 @@ from typing import Any
 
 from ..diagnostics import Problem
 from ..fsutil import atomic_write_bytes
-from ..typography import Repair, edits
+from ..typography import RULE_BY_KIND, Repair, edits, unpaired_corner_quotes
 from ..fsutil import contained
 
 LINTED_KEYS = ("title", "subtitle", "author", "author_role", "credit")
@@ -126,30 +126,49 @@ def toml_segments(lines: list[str]) -> list[list[_Segment]]:
     return groups
 
 
-def find(text: str, segments=None) -> list[Finding]:
-    """Every typographic repair the rules make in one file's text (no BOM): an article file,
-    or issue.toml with ``segments=toml_segments``."""
+def _groups(text: str, segments):
+    """(group, joined text, start of each piece in it) of every linted group of the file."""
     lines = text.split("\n")
     lines = [ln[:-1] if ln.endswith("\r") else ln for ln in lines]
-    found: list[Finding] = []
     for group in (segments or _segments)(lines):
         pieces = [lines[s.line][s.start:s.end] for s in group]
-        joined = "\n".join(pieces)
         starts = []
         pos = 0
         for piece in pieces:
             starts.append(pos)
             pos += len(piece) + 1
-        for start, end, new, kind in edits(joined):
-            n = max(j for j, s in enumerate(starts) if s <= start)
-            seg = group[n]
-            offset = start - starts[n]
+        yield group, "\n".join(pieces), starts
+
+
+def _place(group, starts: list[int], start: int) -> tuple[_Segment, int]:
+    """The segment holding offset ``start`` of the joined text, and the offset in its line."""
+    n = max(j for j, s in enumerate(starts) if s <= start)
+    return group[n], group[n].start + start - starts[n]
+
+
+def find(text: str, segments=None, language: str = "zh-CN") -> list[Finding]:
+    """Every typographic repair the rules make in one file's text (no BOM): an article file,
+    or issue.toml with ``segments=toml_segments``."""
+    found: list[Finding] = []
+    for group, joined, starts in _groups(text, segments):
+        for start, end, new, kind in edits(joined, language):
+            seg, offset = _place(group, starts, start)
             before = joined[start:end]
             if "\n" in before:
                 continue  # never across a line end: the loader joins those lines itself
-            found.append(Finding(seg.line + 1, seg.start + offset + 1,
-                                 Repair(kind, seg.start + offset, before, new)))
+            found.append(Finding(seg.line + 1, offset + 1, Repair(kind, offset, before, new)))
     return found
+
+
+def unpaired(text: str, segments=None, language: str = "zh-CN") -> list[tuple[int, int, str]]:
+    """(line, column, mark) of the 「」『』 the repair leaves alone: they do not pair up within
+    their paragraph or stand in Japanese or code (T009 without a repair)."""
+    out = []
+    for group, joined, starts in _groups(text, segments):
+        for start in unpaired_corner_quotes(joined, language):
+            seg, offset = _place(group, starts, start)
+            out.append((seg.line + 1, offset + 1, joined[start]))
+    return out
 
 
 def _context(line: str, column: int, width: int) -> str:
@@ -157,10 +176,18 @@ def _context(line: str, column: int, width: int) -> str:
     return line[start:column - 1 + width + 6]
 
 
-def problems_for(path: Path, text: str, segments=None) -> list[Problem]:
+def problems_for(path: Path, text: str, segments=None, language: str = "zh-CN") -> list[Problem]:
     lines = text.split("\n")
     out = []
-    for f in find(text, segments):
+    rule = RULE_BY_KIND["corner-quotes"]
+    for line, column, mark in unpaired(text, segments, language):
+        context = _context(lines[line - 1].rstrip("\r"), column, 1)
+        out.append(Problem(rule.code, path, line,
+                           f"{rule.label}配不成对，或在日文、代码里：“{context}”中的“{mark}”。",
+                           "没有自动修改：横排简体中文用弯引号，请对照原稿改成成对的“”（里层‘’）；"
+                           "日文或代码里的引号照原样保留即可。",
+                           severity="warning", column=column))
+    for f in find(text, segments, language):
         rule = f.repair.rule
         shown = "空格" if not f.repair.before.strip() else f"“{f.repair.before}”"
         after = f"改为“{f.repair.after}”" if f.repair.after else "删去"
@@ -219,13 +246,16 @@ def _linted(root: Path, columns: Any):
         yield path, None
 
 
-def lint_sources(root: Path, columns: Any) -> list[Problem]:
-    """Typography warnings for issue.toml's text and every listed article file."""
+def lint_sources(root: Path, columns: Any, language: Any = "zh-CN") -> list[Problem]:
+    """Typography warnings for issue.toml's text and every listed article file (``language``:
+    the issue's, which decides whether 「」『』 are to be “”‘’)."""
+    language = language if isinstance(language, str) else "zh-CN"
     out: list[Problem] = []
     for path, segments in _linted(root, columns):
         read = _read(path)
         if read is not None:
-            out.extend(problems_for(path, read[1], segments))
+            out.extend(sorted(problems_for(path, read[1], segments, language),
+                              key=lambda p: (p.line or 0, p.column or 0)))
     return out
 
 
@@ -251,16 +281,17 @@ class FixedFile:
     findings: tuple[Finding, ...]
 
 
-def fix_sources(root: Path, columns: Any) -> list[FixedFile]:
+def fix_sources(root: Path, columns: Any, language: Any = "zh-CN") -> list[FixedFile]:
     """Repair issue.toml's text and every listed article file in place (atomically);
     returns what changed."""
+    language = language if isinstance(language, str) else "zh-CN"
     fixed: list[FixedFile] = []
     for path, segments in _linted(root, columns):
         read = _read(path)
         if read is None:
             continue
         bom, text = read
-        findings = find(text, segments)
+        findings = find(text, segments, language)
         if not findings:
             continue
         new = apply(text, findings)
@@ -269,5 +300,5 @@ def fix_sources(root: Path, columns: Any) -> list[FixedFile]:
     return fixed
 
 
-__all__ = ["Finding", "FixedFile", "find", "apply", "lint_sources", "fix_sources", "listed_articles",
+__all__ = ["Finding", "FixedFile", "find", "unpaired", "apply", "lint_sources", "fix_sources", "listed_articles",
            "problems_for", "toml_segments"]

@@ -384,7 +384,7 @@ def check_issue(root: Path) -> tuple[Issue | None, list[Problem]]:
 
     columns, articles_meta = _check_columns(root, data.get("columns"), toml_path, where, problems)
     built_columns = _build_columns(root, columns, articles_meta, problems)
-    problems.extend(lint_sources(root, data.get("columns")))  # typography warnings, T0xx
+    problems.extend(lint_sources(root, data.get("columns"), language))  # typography warnings, T0xx
 
     errors = [p for p in problems if p.severity == "error"]
     if errors:

@@ -2,7 +2,8 @@
 
 Pure functions shared by every engine. ``normalize`` turns one displayed sentence into the
 text an engine is given: numbers read the Chinese way (years digit by digit, amounts as
-cardinals, percentages as 百分之…), symbols spoken or turned into pauses, and Latin letters
+cardinals, percentages as 百分之…, codes such as standard, document, model, phone and room numbers
+digit by digit), symbols spoken or turned into pauses, and Latin letters
 either left for the voice (``latin="keep"``, voices that read them natively) or spelled with
 Chinese letter names (``latin="spell"``, voices that would switch to English otherwise).
 Per-issue pronunciation overrides are applied first, so they may target anything written.
@@ -42,7 +43,8 @@ _LIANG_MULTI = ("分钟", "小时", "公里", "千米", "平方米", "公斤", "
 # Units that make a long number an amount (read as a cardinal) rather than a code.
 _AMOUNT_UNITS = _LIANG_UNITS + "里度万亿千百多余来"
 _CODE_CONTEXT = re.compile(
-    r"(?:电话|热线|号码|编码|邮编|代号|证号|编号|刊号|账号|拨打|致电|ISSN|CN|QQ|No\.?)\s*[:：]?\s*$",
+    r"(?:电话|热线|号码|编码|邮编|代号|证号|编号|刊号|账号|拨打|致电|代码|型号|尾号|工号|学号|房号|传真|手机"
+    r"|ISSN|CN|QQ|No\.?)\s*[:：]?\s*$",
     re.IGNORECASE,
 )
 # Units written in Latin letters after a number, longest first (m² before m, min before m).
@@ -176,22 +178,67 @@ def _address(m: re.Match, latin: LatinMode) -> str:
     return "".join(out)
 
 
+def _unit_follows(after: str) -> bool:
+    """A measure word or unit opens ``after``: the number before it is an amount."""
+    after = after.lstrip()
+    return bool(after) and (after[0] in _AMOUNT_UNITS or after.startswith(_LIANG_MULTI))
+
+
 def _integer(m: re.Match, text: str) -> str:
     num = m.group(0)
     start, end = m.span()
     before, after = text[max(0, start - 12):start], text[end:end + 3]
     if len(num) > 1 and num.startswith("0"):
         return digits(num)
-    if _CODE_CONTEXT.search(before):
-        return digits(num)
-    unit_follows = bool(after) and (after[0] in _AMOUNT_UNITS or after.startswith(_LIANG_MULTI))
+    unit_follows = _unit_follows(after)
+    if _CODE_CONTEXT.search(before) and not unit_follows:
+        return digits(num)  # 电话 022…, but 拨打12次 and 电话110余次 are counts
     if len(num) >= 13 or (len(num) >= 6 and not unit_follows):
         return digits(num)  # codes, licence and postal numbers: 300210 三零零二一零
-    if num == "2" and not before.endswith("第") and after and (
+    # 两 before a measure word, but not for an ordinal: 第2, 3号楼2门 (the entrance), 5栋2层.
+    ordinal = before.endswith("第") or (before.endswith(("号楼", "栋")) and after[:1] in ("门", "层"))
+    if num == "2" and not ordinal and after and (
         after[0] in _LIANG_UNITS or after.startswith(_LIANG_MULTI)
     ):
         return "两"
     return cardinal(int(num))
+
+
+# Standard designations (GB/T 15834—2011, JGJ 130-2011, ISO/IEC 27001:2022, DB12/T 1234—2023,
+# T/CECS 100-2020): codes, not quantities. Said as a broadcaster says them: the letters, the
+# number digit by digit (一五八三四), a short pause for the dash or colon, and the year of issue
+# read as a year (二〇一一). The slash is not said.
+_STANDARD_RE = re.compile(
+    r"(?<![A-Za-z\d])(?P<prefix>(?:[TQ]/[A-Z]{2,8})|GBJ|GB|JGJ|JG|CJJ|CJ|HJ|DL|YY|QB|SJ|JB|HG|SH|NY|SN|TB|JT|MH"
+    r"|WS|GA|AQ|DB\d{2}|ISO|IEC|ASTM|IEEE|DIN|JIS|ANSI|EN)(?P<series>(?:/[A-Z]{1,4})*)"
+    r"\s*(?P<number>\d{2,}(?:\.\d+)*|\d(?:\.\d+)+)"
+    r"(?:\s*[-—–‐:：]\s*(?P<year>(?:19|20)\d{2}|\d{2})(?![\d.]))?(?![\d.A-Za-z])(?!\s*[年月日])"
+)
+
+
+def _standard(m: re.Match) -> str:
+    prefix = m["prefix"].replace("/", " ")
+    prefix = re.sub(r"\d+", lambda d: digits(d[0]), prefix)  # DB12: DB一二
+    letters = " ".join([prefix] + [s for s in m["series"].split("/") if s])
+    number = "点".join(digits(part) for part in m["number"].split("."))
+    year = "，" + digits(m["year"], year=True) if m["year"] else ""
+    return f"{letters} {number}{year}"
+
+
+# Document numbers (发文字号, GB/T 9704): 津政发〔2024〕12号 is 津政发二〇二四年十二号, the year in
+# brackets read as a year, the serial number as a number. The hexagonal brackets 〔〕 hold
+# nothing else; square and round ones count only before the serial.
+_DOCUMENT_NO_RE = re.compile(
+    r"〔\s*((?:19|20)\d{2})\s*〕"
+    r"|(?:[［\[【]|(?<=[发字函])[（(])\s*((?:19|20)\d{2})\s*[］\]】）)]\s*(?=第?\d{1,5}号)")
+
+# Codes among house numbers: a room number (502室, 3单元1202) is said digit by digit; a building,
+# entrance or floor number is an ordinal (12号楼 十二号楼, 3单元 三单元) and stays a number.
+_ROOM_RE = re.compile(r"(?<![\d.])\d{3,5}(?=室(?![内外]))|(?<=单元|号楼|\d门)\d{3,5}(?![\d.%])")
+# Emergency and service numbers before what they are for: 110报警, 120急救, 12345热线.
+_SERVICE_NO_RE = re.compile(r"(?<![\d.])\d{3,}(?=\s*(?:热线|报警|急救|火警|求助|接警))")
+# Latin model names with a hyphen: ZF-3000 as ZF3000 (ZF三零零零), read as the model names below.
+_MODEL_HYPHEN_RE = re.compile(r"(?<![A-Za-z\d-])([A-Za-z]{1,6})-(\d{1,6})(?![\d.%-])")
 
 
 def _dashes(text: str) -> str:
@@ -226,6 +273,14 @@ def normalize(
     t = re.sub(f"[{_UNSPEAKABLE}]", "", t)
     t = re.sub(r"[\u200b-\u200f\ufeff]", "", t)
 
+    # Codes before any pass reads their digits as amounts, years or ranges.
+    t = _STANDARD_RE.sub(_standard, t)
+    t = _DOCUMENT_NO_RE.sub(lambda m: digits(m[1] or m[2], year=True) + "年", t)
+    t = _ROOM_RE.sub(lambda m: m[0] if _unit_follows(t[m.end():m.end() + 3]) else digits(m[0]), t)
+    t = _SERVICE_NO_RE.sub(lambda m: digits(m[0]), t)
+    t = _MODEL_HYPHEN_RE.sub(r"\1\2", t)
+    t = re.sub(r"(?<=公元)(前?)\s*(\d{1,4})(?=\s*年)", lambda m: m[1] + digits(m[2], year=True), t)
+
     # Typesetting spaces around numbers and between Chinese words.
     t = re.sub(rf"(?<=[{_HAN}{_CJK_PUNCT}])\s+(?=[\d])|(?<=[\d%])\s+(?=[{_HAN}{_CJK_PUNCT}])", "", t)
     t = re.sub(rf"(?<=[{_HAN}])\s+(?=[{_HAN}])", "，", t)
@@ -248,7 +303,6 @@ def normalize(
     # Telephone numbers, digit by digit in groups: 022-23456789.
     t = re.sub(r"(?<![\d.])(0\d{2,3})-(\d{7,8})(?![\d.])", lambda m: digits(m[1]) + "，" + digits(m[2]), t)
     t = re.sub(r"(?<![\d.])1[3-9]\d{9}(?![\d.])", lambda m: digits(m[0]), t)
-    t = re.sub(r"(?<![\d.])\d{5,}(?=热线)", lambda m: digits(m[0]), t)
 
     # Dates written with separators: 2024-11-15, 2024.11.15, 2024/11/15.
     t = re.sub(
@@ -264,11 +318,12 @@ def normalize(
     )
     t = re.sub(r"(?<![\d.])(\d{4})(?=年)", lambda m: digits(m[1], year=True), t)
     t = re.sub(r"(?<![\d.])((?:19|20)\d{2})(?=\s*[A-Za-z])", lambda m: digits(m[1], year=True), t)
+    t = re.sub(r"(?<=[（(])((?:19|20)\d{2})(?=[）)])", lambda m: digits(m[1], year=True), t)  # 报告（2024）
     t = re.sub(r"(?<![\d.])(\d)0(?=后)", lambda m: digits(m[1]) + "零", t)
 
     # Dates and names with a middle dot: “7·9” 七九, “23·7” 二三七, “一二·九” 一二九.
-    t = re.sub(r"(?<![\d.])(\d{1,2})·(\d{1,2})(?![\d.])", lambda m: digits(m[1]) + digits(m[2]), t)
-    t = re.sub(rf"(?<=[{HAN_NUMERALS}])·(?=[{HAN_NUMERALS}])", "", t)
+    t = re.sub(r"(?<![\d.])(\d{1,2})[·•・‧](\d{1,2})(?![\d.])", lambda m: digits(m[1]) + digits(m[2]), t)
+    t = re.sub(rf"(?<=[{HAN_NUMERALS}])[·•・‧](?=[{HAN_NUMERALS}])", "", t)
 
     num = r"\d+(?:\.\d+)?"
     # Percentages and per mille: 6.4% 百分之六点四, 5%-10%.

@@ -27,7 +27,6 @@ from ..model import (
     Magazine,
     QrSettings,
 )
-from .lint import lint_sources
 from ..fsutil import contained
 from .images import ImageProblem, verify_image
 from .markdown import parse_article
@@ -222,8 +221,9 @@ def _check_table(table: dict, schema: dict, where: str, toml_path: Path, locate,
             ))
 
 
-def check_issue(root: Path) -> tuple[Issue | None, list[Problem]]:
-    """Validate an issue folder; return the model (None if errors) and every problem found."""
+def check_issue(root: Path, *, lint: bool = True) -> tuple[Issue | None, list[Problem]]:
+    """Validate an issue folder; return the model (None if errors) and every problem found.
+    ``lint``: also the typography warnings (T0xx), which only ``check`` shows."""
     root = Path(root)
     problems: list[Problem] = []
     toml_path = root / ISSUE_FILE
@@ -384,7 +384,10 @@ def check_issue(root: Path) -> tuple[Issue | None, list[Problem]]:
 
     columns, articles_meta = _check_columns(root, data.get("columns"), toml_path, where, problems)
     built_columns = _build_columns(root, columns, articles_meta, problems)
-    problems.extend(lint_sources(root, data.get("columns")))  # typography warnings, T0xx
+    if lint:  # typography warnings, T0xx: never errors, so a build skips them (and their import)
+        from .lint import lint_sources
+
+        problems.extend(lint_sources(root, data.get("columns")))
 
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -657,7 +660,7 @@ def _check_picture(root: Path, article: Path, line: int, rel: str,
 
 def load_issue(root: Path) -> Issue:
     """Load an issue folder; raise ``UserError`` listing every error found."""
-    issue, problems = check_issue(root)
+    issue, problems = check_issue(root, lint=False)
     if issue is None:
         raise UserError([p for p in problems if p.severity == "error"] or problems)
     return issue

@@ -7,7 +7,6 @@ file, line and fix. ``load_issue`` raises ``UserError`` when any of them is an e
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import itertools
 import re
 import tomllib
@@ -197,6 +196,8 @@ def _check_table(table: dict, schema: dict, where: str, toml_path: Path, locate,
                  problems: list[Problem]) -> None:
     for key, value in table.items():
         if key not in schema:
+            import difflib  # only for a mistyped key: not every load's start-up
+
             near = difflib.get_close_matches(key, schema, n=1, cutoff=0.5)
             fix = f"是不是想写“{near[0]}”？" if near else "可用的键：" + "、".join(schema) + "。"
             problems.append(Problem("S003", toml_path, locate(key),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ebooklib import epub
 
@@ -16,7 +17,10 @@ from ...model import Column, Issue
 from ...styles import stylesheet
 from ..base import BuildContext, OutputResult
 from . import images, nav, package, xhtml
-from .overlays import Overlay, add_overlays, collect
+# The read-aloud EPUB's Media Overlays are imported where they are made: a plain EPUB build
+# never needs them, and every import is start-up time of every build.
+if TYPE_CHECKING:
+    from .overlays import Overlay
 from .package import (Document, FilePart, article_href, article_uid, build_time, href, identifier,
                       new_book, write_reproducible)
 
@@ -153,6 +157,8 @@ def make_read_aloud_book(issue: Issue, overlays: list[Overlay], pictures: images
     """The read-aloud EPUB: every sentence in a span, narrated articles with their overlay;
     the replaced documents, and the audio ``write_reproducible`` copies into it (zip entry ->
     file part)."""
+    from .overlays import add_overlays
+
     book, replaced = make_book(issue, sentences=True, overlays={o.doc_uid: o.smil_id for o in overlays},
                                pictures=pictures)
     return book, replaced, add_overlays(book, overlays)
@@ -184,6 +190,8 @@ def build(ctx: BuildContext) -> OutputResult:
 def _build_read_aloud(ctx: BuildContext, result: OutputResult, pictures: images.BookPictures) -> None:
     issue = ctx.issue
     ctx.progress("正在生成朗读版 EPUB（同步朗读）……")
+    from .overlays import collect
+
     overlays, failures = collect(issue.articles, ctx.out_dir, ctx.manifest)
     result.failures.extend(failures)
     if not overlays:

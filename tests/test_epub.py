@@ -63,7 +63,7 @@ def test_nav_groups_articles_by_column(built):
             [str(a.page) for a in column.articles]
     landmarks = nav.xpath("//x:nav[@epub:type='landmarks']//x:a", namespaces=NS)
     assert [(a.get(f"{{{NS['epub']}}}type"), a.get("href")) for a in landmarks] == [
-        ("cover", "text/cover.xhtml"), ("titlepage", "text/title.xhtml"), ("toc", "nav.xhtml"),
+        ("cover", "text/cover.xhtml"), ("titlepage", "text/title.xhtml"), ("toc", "text/contents.xhtml"),
         ("bodymatter", "text/a01.xhtml"), ("colophon", "text/colophon.xhtml")]
     for kind, doc in (("titlepage", "title"), ("colophon", "colophon")):
         assert _xml(built[0], f"EPUB/text/{doc}.xhtml").xpath(

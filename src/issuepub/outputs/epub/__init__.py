@@ -100,8 +100,10 @@ def make_book(issue: Issue, *, sentences: bool = False, overlays: dict[str, str]
              for article in issue.articles for block in article.blocks
              if block.image and images.source_key(block.image) in pictures.by_source}
     docs = documents(issue, sentences=sentences, pictures=names)
+    tree = nav.contents(issue, [column_href(c, i) for i, c in enumerate(issue.columns, start=1)])
+    contents_doc = Document(nav.CONTENTS_HREF, nav.TOC_TITLE, nav.contents_body(tree), "contents")
     items = {}
-    for doc in [cover_doc] + docs:
+    for doc in [cover_doc, docs[0], contents_doc] + docs[1:]:
         item = epub.EpubHtml(uid=doc.uid, file_name=doc.file_name, title=doc.title, lang=issue.language)
         item.media_type = "application/xhtml+xml"  # not guessed (see the cover)
         item.content = f"<html><body>{doc.body}</body></html>"
@@ -122,19 +124,20 @@ def make_book(issue: Issue, *, sentences: bool = False, overlays: dict[str, str]
     landmarks = [
         nav.Landmark("cover", cover_doc.file_name, "封面"),
         nav.Landmark("titlepage", "text/title.xhtml", "书名页"),
-        nav.Landmark("toc", "nav.xhtml", nav.TOC_TITLE),
+        nav.Landmark("toc", nav.CONTENTS_HREF, nav.TOC_TITLE),
         nav.Landmark("bodymatter", first_article, "正文"),
         nav.Landmark("colophon", "text/colophon.xhtml", "版权信息"),
     ]
     book.guide = [  # the EPUB 2 guide, for older reading systems
         {"href": cover_doc.file_name, "title": "封面", "type": "cover"},
         {"href": "text/title.xhtml", "title": "书名页", "type": "title-page"},
-        {"href": "nav.xhtml", "title": nav.TOC_TITLE, "type": "toc"},
+        {"href": nav.CONTENTS_HREF, "title": nav.TOC_TITLE, "type": "toc"},
         {"href": first_article, "title": "正文", "type": "text"},
         {"href": "text/colophon.xhtml", "title": "版权信息", "type": "colophon"},
     ]
-    book.spine = [items["coverpage"], items["titlepage"], nav_item] + [items[d.uid] for d in docs[1:]]
-    tree = nav.contents(issue, [column_href(c, i) for i, c in enumerate(issue.columns, start=1)])
+    # The navigation document stays out of the spine: the contents page is the one a reader
+    # pages through (the nav is the reading system's own table of contents; see nav.py).
+    book.spine = [items["coverpage"], items["titlepage"], items["contents"]] + [items[d.uid] for d in docs[1:]]
     folder = book.FOLDER_NAME
     replaced = {
         f"{folder}/nav.xhtml": nav.nav_document(issue, tree, landmarks, CSS_HREF),

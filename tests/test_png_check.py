@@ -1,5 +1,7 @@
-"""The loader's own PNG check (``sources.images.complete_png``), which lets a build with a PNG
-cover skip Pillow: it may only accept files that Pillow decodes in full, at the same size.
+"""The loader's picture verification made cheaper, deciding as before. Its own PNG check
+(``sources.images.complete_png``), which lets a build with a PNG cover skip Pillow, may only
+accept files that Pillow decodes in full, at the same size; a JPEG decoded at an eighth of its
+size must be accepted or refused exactly as a full decode does (last test).
 
 Pictures of every PNG kind Pillow writes (1-bit, grey, grey with alpha, palette of 2, 4 and
 256 colours with and without transparency, RGB, RGBA, 16-bit grey, with pHYs and tEXt
@@ -188,3 +190,43 @@ def test_truncated_cover_is_still_refused(example_copy):
     cover.write_bytes(cover.read_bytes()[:-200])
     issue, problems = check_issue(example_copy)
     assert issue is None and [p.code for p in problems if p.severity == "error"] == ["S017"]
+
+
+def _verified_at_full_size(path: Path) -> str:
+    """The verification as it was before JPEGs were decoded at an eighth of their size."""
+    try:
+        with Image.open(path) as im:
+            size = im.size
+            im.load()
+        return f"ok {size}"
+    except (OSError, ValueError, SyntaxError, EOFError):
+        return "refused"
+
+
+@pytest.mark.parametrize("progressive", [False, True])
+def test_jpeg_verified_at_reduced_size_decides_as_at_full_size(progressive, tmp_path):
+    """A JPEG is verified decoding every block at an eighth of its size: whole or damaged (cut
+    short, bytes changed), each file is accepted or refused exactly as a full decode does."""
+    rng = random.Random(progressive)
+    noise = bytes(rng.randrange(256) for _ in range(96 * 64 * 3))
+    buf = io.BytesIO()
+    Image.frombytes("RGB", (96, 64), noise).save(buf, "JPEG", quality=90, progressive=progressive)
+    data = buf.getvalue()
+    variants = [("whole", data)] + [(f"cut at {c}", data[:c]) for c in
+                                    sorted({rng.randrange(2, len(data)) for _ in range(40)})]
+    for _ in range(40):
+        changed = bytearray(data)
+        changed[rng.randrange(2, len(data))] = rng.randrange(256)
+        variants.append(("changed", bytes(changed)))
+    decided = set()
+    for how, variant in variants:
+        path = tmp_path / "p.jpg"
+        path.write_bytes(variant)
+        try:
+            info = verify_image(path)
+            got = f"ok {(info.width, info.height)}"
+        except ImageProblem:
+            got = "refused"
+        assert got == _verified_at_full_size(path), how
+        decided.add(got.split()[0])
+    assert decided == {"ok", "refused"}

@@ -139,7 +139,10 @@ def main() -> None:
             import_issue_text(CORPUS, tmp / "corpus-nocover")
             with_cover(tmp / "corpus")
             cases += [("corpus", tmp / "corpus"), ("corpus, no cover file", tmp / "corpus-nocover")]
-        # What every run pays before any work: the interpreter and the imports of an EPUB build.
+        # What every run pays before any work: the interpreter alone (the floor no change to
+        # issuepub can go below), then with the imports of an EPUB build.
+        wall, rss = best([sys.executable, "-c", "pass"], args.repeat)
+        rows.append(("interpreter only", 0, "python", wall, rss))
         wall, rss = best([sys.executable, "-c", "import issuepub.build, issuepub.outputs.epub"],
                          args.repeat)
         rows.append(("start-up only", 0, "issuepub", wall, rss))

@@ -63,7 +63,7 @@ def test_nav_groups_articles_by_column(built):
             [str(a.page) for a in column.articles]
     landmarks = nav.xpath("//x:nav[@epub:type='landmarks']//x:a", namespaces=NS)
     assert [(a.get(f"{{{NS['epub']}}}type"), a.get("href")) for a in landmarks] == [
-        ("cover", "text/cover.xhtml"), ("titlepage", "text/title.xhtml"), ("toc", "nav.xhtml"),
+        ("cover", "text/cover.xhtml"), ("titlepage", "text/title.xhtml"), ("toc", "text/contents.xhtml"),
         ("bodymatter", "text/a01.xhtml"), ("colophon", "text/colophon.xhtml")]
     for kind, doc in (("titlepage", "title"), ("colophon", "colophon")):
         assert _xml(built[0], f"EPUB/text/{doc}.xhtml").xpath(
@@ -189,17 +189,25 @@ def test_outline_json_and_table():
 
 
 def test_killed_write_leaves_no_partial_file(tmp_path, monkeypatch):
-    """An exception while writing leaves neither a partial EPUB nor a temp file."""
+    """An exception while writing leaves neither a partial EPUB nor a temp file: the zip fails
+    after its first entries are on disk."""
     from issuepub.outputs.epub import package
 
-    def boom(*args, **kwargs):
-        raise RuntimeError("disk full")
+    real = package.zipfile.ZipFile.writestr
+    written = []
 
-    monkeypatch.setattr(package.epub, "write_epub", boom)
+    def boom(self, *args, **kwargs):
+        written.append(args[0])
+        if len(written) > 3:
+            raise RuntimeError("disk full")
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(package.zipfile.ZipFile, "writestr", boom)
     with pytest.raises(RuntimeError):
         run_build(EXAMPLE, tmp_path, only=["epub"])
     assert not list((tmp_path / "tjzbsh-2025-03a").glob("*.epub*"))
     assert not list((tmp_path / "tjzbsh-2025-03a").glob(".*part"))
+    assert len(written) == 4  # it failed while writing, not before
 
 
 def test_package_paths_are_percent_encoded_and_picture_names_unique():

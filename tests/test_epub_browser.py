@@ -184,14 +184,14 @@ def test_attribution_lines_are_right_aligned_without_indent(browser, pages):  # 
 @pytest.mark.parametrize("width", [240, 300, 360])
 def test_contents_page_numbers_stay_beside_their_article(browser, pages, width):  # noqa: F811
     """Like the printed 目录: each printed page at the right end of its own entry, on the
-    entry's last line, even when a long title and author wrap on a narrow screen."""
-    nav = next(p for p in pages if p.name == "nav.xhtml")
+    entry's last line, even when a long title, subtitle and author wrap on a narrow screen."""
+    contents = next(p for p in pages if p.name == "contents.xhtml")
     page = browser.new_page()
-    page.goto(nav.as_uri(), wait_until="load")
+    page.goto(contents.as_uri(), wait_until="load")
     page.add_style_tag(content=f"html {{ width: {width}px; }}")
     entries = page.evaluate("""() => Array.from(document.querySelectorAll('nav li li')).map(li => {
         const a = li.querySelector('a'), p = a.querySelector('.toc-page').getBoundingClientRect();
-        const text = Array.from(a.querySelectorAll('.toc-title, .toc-author'))
+        const text = Array.from(a.querySelectorAll('.toc-title, .toc-subtitle, .toc-author'))
             .flatMap(s => Array.from(s.getClientRects())).filter(r => r.width > 0);
         return {title: a.textContent.trim(), page: [p.left, p.top, p.right, p.bottom],
                 right: li.getBoundingClientRect().right, align: getComputedStyle(a).textAlign,
@@ -208,5 +208,52 @@ def test_contents_page_numbers_stay_beside_their_article(browser, pages, width):
         assert e["align"] != "justify", e  # the gap between a title's phrases is not stretched
         assert abs(right - e["right"]) <= 1, e  # at the right edge of the contents
         assert last[1] <= (top + bottom) / 2 <= last[3], e  # on the entry's last line
-        for l, t, r, b in e["text"]:  # never on top of the title or author
+        for l, t, r, b in e["text"]:  # never on top of the title, subtitle or author
             assert r <= left or l >= right or b <= top or t >= bottom, e
+
+
+def _contents(pages: list[Path]) -> Path:
+    return next(p for p in pages if p.name == "contents.xhtml")
+
+
+@pytest.mark.parametrize("width", [240, 360])
+def test_contents_subtitles_sit_beneath_their_titles_in_smaller_type(browser, pages, width):  # noqa: F811
+    """As printed: a column's feature title under the column's name, an article's subtitle
+    under its title, each in smaller type than what it stands under."""
+    page = browser.new_page()
+    page.goto(_contents(pages).as_uri(), wait_until="load")
+    page.add_style_tag(content=f"html {{ width: {width}px; }}")
+    pairs = page.evaluate("""() => Array.from(document.querySelectorAll('.toc-subtitle, .toc-feature'))
+        .map(s => { const above = s.previousElementSibling, a = above.getBoundingClientRect(),
+                          b = s.getBoundingClientRect();
+          return {cls: s.className, text: s.textContent, above: above.className,
+                  aboveBottom: a.bottom, top: b.top, left: b.left, linkLeft: s.parentElement.getBoundingClientRect().left,
+                  size: parseFloat(getComputedStyle(s).fontSize),
+                  aboveSize: parseFloat(getComputedStyle(above).fontSize),
+                  weight: getComputedStyle(s).fontWeight}; })""")
+    page.close()
+    assert sorted(p["cls"] for p in pairs) == ["toc-feature", "toc-subtitle"], pairs
+    for p in pairs:
+        assert p["above"] == {"toc-subtitle": "toc-title", "toc-feature": "toc-column-name"}[p["cls"]], p
+        assert p["top"] >= p["aboveBottom"] - 1, p  # on a line of its own, beneath
+        assert abs(p["left"] - p["linkLeft"]) <= 1, p  # starting where its entry starts
+        assert p["size"] < p["aboveSize"], p  # smaller type
+        assert p["weight"] == "400", p
+
+
+@pytest.mark.parametrize("mode", list(MODES))
+def test_contents_subtitles_keep_contrast(browser, pages, mode):  # noqa: F811 - pytest fixture
+    """The subtitle and feature title colours of the contents page, measured in each mode."""
+    scheme, theme, background, text = MODES[mode]
+    page = browser.new_page()
+    page.emulate_media(color_scheme=scheme)
+    page.goto(_contents(pages).as_uri(), wait_until="load")
+    if theme:
+        page.evaluate(f"document.documentElement.setAttribute('__ibooks_internal_theme', '{theme}')")
+    if background:
+        page.add_style_tag(content=f"html {{ background-color: {background}; color: {text}; }}")
+    found = [i for i in page.evaluate(MEASURE) if i["cls"] in ("toc-subtitle", "toc-feature")]
+    page.close()
+    assert len(found) == 2, found
+    for item in found:
+        assert ratio(item["fg"], item["bg"]) >= MIN_RATIO, (mode, item)

@@ -7,7 +7,6 @@ file, line and fix. ``load_issue`` raises ``UserError`` when any of them is an e
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import itertools
 import re
 import tomllib
@@ -27,7 +26,6 @@ from ..model import (
     Magazine,
     QrSettings,
 )
-from .lint import lint_sources
 from ..fsutil import contained
 from .images import ImageProblem, verify_image
 from .markdown import parse_article
@@ -198,6 +196,8 @@ def _check_table(table: dict, schema: dict, where: str, toml_path: Path, locate,
                  problems: list[Problem]) -> None:
     for key, value in table.items():
         if key not in schema:
+            import difflib  # only for a mistyped key: not every load's start-up
+
             near = difflib.get_close_matches(key, schema, n=1, cutoff=0.5)
             fix = f"是不是想写“{near[0]}”？" if near else "可用的键：" + "、".join(schema) + "。"
             problems.append(Problem("S003", toml_path, locate(key),
@@ -222,8 +222,9 @@ def _check_table(table: dict, schema: dict, where: str, toml_path: Path, locate,
             ))
 
 
-def check_issue(root: Path) -> tuple[Issue | None, list[Problem]]:
-    """Validate an issue folder; return the model (None if errors) and every problem found."""
+def check_issue(root: Path, *, lint: bool = True) -> tuple[Issue | None, list[Problem]]:
+    """Validate an issue folder; return the model (None if errors) and every problem found.
+    ``lint``: also the typography warnings (T0xx), which only ``check`` shows."""
     root = Path(root)
     problems: list[Problem] = []
     toml_path = root / ISSUE_FILE
@@ -384,7 +385,10 @@ def check_issue(root: Path) -> tuple[Issue | None, list[Problem]]:
 
     columns, articles_meta = _check_columns(root, data.get("columns"), toml_path, where, problems)
     built_columns = _build_columns(root, columns, articles_meta, problems)
-    problems.extend(lint_sources(root, data.get("columns"), language))  # typography warnings, T0xx
+    if lint:  # typography warnings, T0xx: never errors, so a build skips them (and their import)
+        from .lint import lint_sources
+
+        problems.extend(lint_sources(root, data.get("columns"), language))
 
     errors = [p for p in problems if p.severity == "error"]
     if errors:
@@ -657,7 +661,7 @@ def _check_picture(root: Path, article: Path, line: int, rel: str,
 
 def load_issue(root: Path) -> Issue:
     """Load an issue folder; raise ``UserError`` listing every error found."""
-    issue, problems = check_issue(root)
+    issue, problems = check_issue(root, lint=False)
     if issue is None:
         raise UserError([p for p in problems if p.severity == "error"] or problems)
     return issue

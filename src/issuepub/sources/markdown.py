@@ -6,7 +6,6 @@ line it is on. The loader turns these into model objects.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -119,6 +118,8 @@ def parse_article(text: str, path: Path) -> ParsedArticle:
             else:
                 key, raw_value = m.group(1), m.group(2)
                 if key not in FRONT_MATTER_KEYS:
+                    import difflib  # only for a mistyped key: not every load's start-up
+
                     near = difflib.get_close_matches(key, FRONT_MATTER_KEYS, n=1)
                     fix = (f"是不是想写“{near[0]}”？" if near else
                            "可用的键：" + "、".join(FRONT_MATTER_KEYS) + "。")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ebooklib import epub
 
@@ -16,7 +17,10 @@ from ...model import Column, Issue
 from ...styles import stylesheet
 from ..base import BuildContext, OutputResult
 from . import images, nav, package, xhtml
-from .overlays import Overlay, add_overlays, collect
+# The read-aloud EPUB's Media Overlays are imported where they are made: a plain EPUB build
+# never needs them, and every import is start-up time of every build.
+if TYPE_CHECKING:
+    from .overlays import Overlay
 from .package import (Document, FilePart, article_href, article_uid, build_time, href, identifier,
                       new_book, write_reproducible)
 
@@ -96,8 +100,10 @@ def make_book(issue: Issue, *, sentences: bool = False, overlays: dict[str, str]
              for article in issue.articles for block in article.blocks
              if block.image and images.source_key(block.image) in pictures.by_source}
     docs = documents(issue, sentences=sentences, pictures=names)
+    tree = nav.contents(issue, [column_href(c, i) for i, c in enumerate(issue.columns, start=1)])
+    contents_doc = Document(nav.CONTENTS_HREF, nav.TOC_TITLE, nav.contents_body(tree), "contents")
     items = {}
-    for doc in [cover_doc] + docs:
+    for doc in [cover_doc, docs[0], contents_doc] + docs[1:]:
         item = epub.EpubHtml(uid=doc.uid, file_name=doc.file_name, title=doc.title, lang=issue.language)
         item.media_type = "application/xhtml+xml"  # not guessed (see the cover)
         item.content = f"<html><body>{doc.body}</body></html>"
@@ -118,19 +124,20 @@ def make_book(issue: Issue, *, sentences: bool = False, overlays: dict[str, str]
     landmarks = [
         nav.Landmark("cover", cover_doc.file_name, "封面"),
         nav.Landmark("titlepage", "text/title.xhtml", "书名页"),
-        nav.Landmark("toc", "nav.xhtml", nav.TOC_TITLE),
+        nav.Landmark("toc", nav.CONTENTS_HREF, nav.TOC_TITLE),
         nav.Landmark("bodymatter", first_article, "正文"),
         nav.Landmark("colophon", "text/colophon.xhtml", "版权信息"),
     ]
     book.guide = [  # the EPUB 2 guide, for older reading systems
         {"href": cover_doc.file_name, "title": "封面", "type": "cover"},
         {"href": "text/title.xhtml", "title": "书名页", "type": "title-page"},
-        {"href": "nav.xhtml", "title": nav.TOC_TITLE, "type": "toc"},
+        {"href": nav.CONTENTS_HREF, "title": nav.TOC_TITLE, "type": "toc"},
         {"href": first_article, "title": "正文", "type": "text"},
         {"href": "text/colophon.xhtml", "title": "版权信息", "type": "colophon"},
     ]
-    book.spine = [items["coverpage"], items["titlepage"], nav_item] + [items[d.uid] for d in docs[1:]]
-    tree = nav.contents(issue, [column_href(c, i) for i, c in enumerate(issue.columns, start=1)])
+    # The navigation document stays out of the spine: the contents page is the one a reader
+    # pages through (the nav is the reading system's own table of contents; see nav.py).
+    book.spine = [items["coverpage"], items["titlepage"], items["contents"]] + [items[d.uid] for d in docs[1:]]
     folder = book.FOLDER_NAME
     replaced = {
         f"{folder}/nav.xhtml": nav.nav_document(issue, tree, landmarks, CSS_HREF),
@@ -153,6 +160,8 @@ def make_read_aloud_book(issue: Issue, overlays: list[Overlay], pictures: images
     """The read-aloud EPUB: every sentence in a span, narrated articles with their overlay;
     the replaced documents, and the audio ``write_reproducible`` copies into it (zip entry ->
     file part)."""
+    from .overlays import add_overlays
+
     book, replaced = make_book(issue, sentences=True, overlays={o.doc_uid: o.smil_id for o in overlays},
                                pictures=pictures)
     return book, replaced, add_overlays(book, overlays)
@@ -184,6 +193,8 @@ def build(ctx: BuildContext) -> OutputResult:
 def _build_read_aloud(ctx: BuildContext, result: OutputResult, pictures: images.BookPictures) -> None:
     issue = ctx.issue
     ctx.progress("正在生成朗读版 EPUB（同步朗读）……")
+    from .overlays import collect
+
     overlays, failures = collect(issue.articles, ctx.out_dir, ctx.manifest)
     result.failures.extend(failures)
     if not overlays:

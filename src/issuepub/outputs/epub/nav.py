@@ -1,14 +1,27 @@
-"""The navigation document and the NCX, written whole (ebooklib's own are replaced).
+"""The contents page, the navigation document and the NCX (ebooklib's own are replaced).
 
-The contents page reads like the printed 目录: column by column, each article with its author
-and the printed page beside the title. The landmarks name the cover, title page, contents,
-first article and colophon; the page-list maps the printed pages. The NCX (for EPUB 2 reading
-systems) carries the same tree with ``dtb:depth`` and one ``playOrder`` per target, in
-reading order (entries pointing at the same document share it, as the NCX spec asks).
+The contents page (``text/contents.xhtml``, in the spine after the title page) reads like the
+printed 目录: column by column, a column's feature title beneath its name, each article with
+its subtitle beneath the title in smaller type, then its author and the printed page.
+
+The navigation document is what reading systems show as their own table of contents, and it
+stays out of the spine: each entry there is one link whose text is the entry's label, shown
+as one line without the book's styles (Apple Books, Thorium, KOReader), and the EPUB nav
+grammar allows nothing but that link (and a nested list) in an entry. A subtitle would run on
+after the title there (楼门口的“红色管家” ——记河西区某社区党委的网格服务 李明远 4), doubling the
+label and pushing the title's end out of a truncated row, and a screen reader would read it
+as part of every title. So the nav carries column, title, author and page, and subtitles and
+feature titles are set only on the visible contents page.
+
+The landmarks name the cover, title page, contents page, first article and colophon; the
+page-list maps the printed pages. The NCX (for EPUB 2 reading systems) carries the same tree
+with ``dtb:depth`` and one ``playOrder`` per target, in reading order (entries pointing at
+the same document share it, as the NCX spec asks).
 """
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 from html import escape
 
@@ -17,6 +30,7 @@ from .package import article_href, href
 from .xhtml import phrases
 
 TOC_TITLE = "目录"
+CONTENTS_HREF = "text/contents.xhtml"  # the visible contents page, in the spine
 LANDMARKS_TITLE = "导览"
 PAGES_TITLE = "页码"
 
@@ -27,6 +41,7 @@ class TocArticle:
     title: str
     author: str
     page: int | None
+    subtitle: str = ""  # 副题/引题: on the contents page only (see the module's comment)
 
 
 @dataclass(frozen=True)
@@ -34,6 +49,7 @@ class TocColumn:
     name: str
     href: str
     articles: tuple[TocArticle, ...]
+    feature: str = ""  # the title printed over the column's articles: contents page only
 
 
 @dataclass(frozen=True)
@@ -47,9 +63,9 @@ def contents(issue: Issue, column_hrefs: list[str | None]) -> tuple[TocColumn, .
     """The contents tree; ``column_hrefs[i]`` is column i's opener document, if it has one."""
     tree = []
     for column, opener in zip(issue.columns, column_hrefs):
-        articles = tuple(TocArticle(article_href(a.number), a.title, a.author, a.page)
+        articles = tuple(TocArticle(article_href(a.number), a.title, a.author, a.page, a.subtitle)
                          for a in column.articles)
-        tree.append(TocColumn(column.name, opener or articles[0].href, articles))
+        tree.append(TocColumn(column.name, opener or articles[0].href, articles, column.feature))
     return tuple(tree)
 
 
@@ -62,13 +78,39 @@ def page_starts(issue: Issue) -> dict[int, int]:
     return starts
 
 
-def _entry(article: TocArticle) -> str:
+def _entry(article: TocArticle, link: str, subtitle: bool = False) -> str:
     parts = [f'<span class="toc-title">{phrases(article.title)}</span>']
+    if subtitle and article.subtitle:
+        # Beneath the title in smaller type (styles/epub.css), a part of the entry's link, not
+        # a heading: screen readers read it with its title, never as a title of its own.
+        parts.append(f'<span class="toc-subtitle">{escape(article.subtitle)}</span>')
     if article.author:
         parts.append(f'<span class="toc-author">{escape(article.author)}</span>')
     if article.page is not None:
         parts.append(f'<span class="toc-page">{article.page}</span>')
-    return f'<li><a href="{escape(href(article.href))}">{" ".join(parts)}</a></li>'
+    return f'<li><a href="{escape(href(link))}">{" ".join(parts)}</a></li>'
+
+
+def _from_text(target: str) -> str:
+    """A package path as the contents page (in ``text/``) links to it."""
+    return posixpath.relpath(target, posixpath.dirname(CONTENTS_HREF))
+
+
+def contents_body(tree: tuple[TocColumn, ...]) -> str:
+    """The visible contents page's body: the printed 目录, subtitles and feature titles too."""
+    lines = [f'<nav class="contents" role="doc-toc" aria-labelledby="contents-title">',
+             f'<h1 id="contents-title">{TOC_TITLE}</h1>',
+             '<ol class="toc">']
+    for column in tree:
+        feature = (f' <span class="toc-feature">{phrases(column.feature)}</span>'
+                   if column.feature else "")
+        lines.append(f'<li class="toc-column"><a href="{escape(href(_from_text(column.href)))}">'
+                     f'<span class="toc-column-name">{escape(column.name)}</span>{feature}</a>')
+        lines.append("<ol>")
+        lines.extend(_entry(a, _from_text(a.href), subtitle=True) for a in column.articles)
+        lines.append("</ol></li>")
+    lines.append("</ol></nav>")
+    return "\n".join(lines)
 
 
 def nav_document(issue: Issue, tree: tuple[TocColumn, ...], landmarks: list[Landmark],
@@ -89,7 +131,7 @@ def nav_document(issue: Issue, tree: tuple[TocColumn, ...], landmarks: list[Land
     for column in tree:
         lines.append(f'<li class="toc-column"><a href="{escape(href(column.href))}">{escape(column.name)}</a>')
         lines.append("<ol>")
-        lines.extend(_entry(a) for a in column.articles)
+        lines.extend(_entry(a, a.href) for a in column.articles)
         lines.append("</ol></li>")
     lines.append("</ol></nav>")
     lines.append('<nav epub:type="landmarks" id="landmarks" hidden="hidden" '

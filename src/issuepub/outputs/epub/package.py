@@ -1,14 +1,13 @@
 """Assemble the EPUB 3 package with ebooklib and write it reproducibly.
 
-ebooklib stamps zip entries with the current time; ``write_reproducible`` repacks its output
-with a fixed timestamp and order (mimetype first, stored) so the same sources and the same
-SOURCE_DATE_EPOCH always give the same bytes.
+ebooklib stamps zip entries with the current time; ``write_reproducible`` takes the entries
+ebooklib's writer makes and zips them itself with a fixed timestamp and order (mimetype first,
+stored) so the same sources and the same SOURCE_DATE_EPOCH always give the same bytes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 import os
 import shutil
 import urllib.parse
@@ -169,9 +168,7 @@ def write_reproducible(book: epub.EpubBook, target: Path, when: dt.datetime,
     """
     files = dict(files or {})
     documents = dict(documents or {})
-    raw = io.BytesIO()
-    epub.write_epub(raw, book, {
-        "compresslevel": 0,  # the entries are recompressed below; do not deflate twice
+    writer = _EntryCollector(book, set(documents), {
         "raise_exceptions": True,
         "mtime": when,
         "epub3_pages": False,  # the page-list is in nav.nav_document
@@ -179,10 +176,11 @@ def write_reproducible(book: epub.EpubBook, target: Path, when: dt.datetime,
         "pages_title": "页码",
         "play_order": {"enabled": False, "start_from": 1},
     })
+    writer.process()
+    entries = writer.entries()
     stamp = (when.year, when.month, when.day, when.hour, when.minute, when.second)
-    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, \
-            zipfile.ZipFile(target, "w") as dst:
-        names = src.namelist()
+    with zipfile.ZipFile(target, "w") as dst:
+        names = list(entries)
         missing = (set(files) | set(documents)) - set(names)
         if missing:
             raise ValueError(f"no placeholder item for {sorted(missing)}")
@@ -191,7 +189,7 @@ def write_reproducible(book: epub.EpubBook, target: Path, when: dt.datetime,
             if name in files:
                 _copy_stored(dst, name, stamp, files[name])
                 continue
-            data = documents[name] if name in documents else src.read(name)
+            data = documents[name] if name in documents else entries[name]
             if name.endswith(".opf"):
                 data = _package_lang(data, book.language)
             info = zipfile.ZipInfo(name, date_time=stamp)
@@ -203,6 +201,42 @@ def write_reproducible(book: epub.EpubBook, target: Path, when: dt.datetime,
             else:
                 info.compress_type = zipfile.ZIP_DEFLATED
                 dst.writestr(info, data, compresslevel=9)
+
+
+class _EntryCollector(epub.EpubWriter):
+    """ebooklib's writer with its zip entries kept in order instead of zipped: they used to be
+    deflated into a zip in memory, read back and zipped again. The navigation document and NCX
+    that ``write_reproducible`` replaces are not made at all (``skip``: their entry names)."""
+
+    def __init__(self, book: epub.EpubBook, skip: set[str], options: dict) -> None:
+        super().__init__(None, book, options)
+        self._skip = skip
+        self._entries: dict[str, bytes] = {}
+
+    def writestr(self, name: str, data: str | bytes, compress_type: int | None = None) -> None:
+        # What ebooklib's writer calls on its zip (``self.out``); str is UTF-8, as zipfile does.
+        self._entries[name] = data.encode("utf-8") if isinstance(data, str) else data
+
+    def _folder_name(self, item) -> str:
+        return f"{self.book.FOLDER_NAME}/{item.file_name}"
+
+    def _get_nav(self, item):
+        return b"" if self._folder_name(item) in self._skip else super()._get_nav(item)
+
+    def _get_ncx(self):
+        ncx = self.book.get_item_with_id("ncx")
+        if ncx is not None and self._folder_name(ncx) in self._skip:
+            return b""
+        return super()._get_ncx()
+
+    def entries(self) -> dict[str, bytes]:
+        """The book's entries as ebooklib's ``write`` makes them, in its order."""
+        self.out = self
+        self.writestr("mimetype", "application/epub+zip")
+        self._write_container()
+        self._write_opf()
+        self._write_items()
+        return self._entries
 
 
 def _copy_stored(dst: zipfile.ZipFile, name: str, stamp: tuple, source: FilePart) -> None:

@@ -208,6 +208,35 @@ def read_issue(folder: Path) -> tuple[BuiltIssue, dict[str, Any]]:
     return issue, manifest
 
 
+def _stale_pages(issue: BuiltIssue, manifest: dict[str, Any], keys: set[str]) -> list[str]:
+    """What in the issue's listener pages is older than its articles and narration.
+
+    A build with ``--only audio`` (or ``epub``, ``qr``) after an edit keeps the pages, and the
+    MP3 copies in them, as the last site build made them: an edited article would go online
+    with its old audio, and after an article is removed or moved every address behind it would
+    open another article's page (a printed code included)."""
+    stale: list[str] = []
+    pages = {str(r.get("path", ""))[len("site/"):] for r in _site_records(manifest)}
+    for article in manifest.get("articles", []):
+        name = f"第 {article.get('number')} 篇《{article.get('title')}》"
+        url = article.get("url")
+        site = article.get("site") or {}
+        qr_url = (article.get("qr") or {}).get("url")
+        if not site:
+            stale.append(f"{name}还没有网页")
+        elif site.get("url") != url:
+            stale.append(f"{name}的网页还在旧网址 {site.get('url')}（现在应是 {url}）")
+        elif qr_url and qr_url != url:
+            stale.append(f"{name}的二维码还是旧网址 {qr_url}（现在应是 {url}）")
+        elif article.get("narrate", True) and (article.get("audio") or {}).get("sha256") \
+                and (site.get("audio") or {}).get("sha256") != article["audio"]["sha256"]:
+            stale.append(f"{name}的网页放的不是最新生成的音频")
+    # An article removed since the last site build: its page is still in site/.
+    stale += [f"已删去的文章页 {key}" for key in sorted(keys)
+              if key.endswith("index.html") and key not in pages]
+    return stale
+
+
 def _check_targets(issue: BuiltIssue, manifest: dict[str, Any],
                    uploads: dict[str, Upload]) -> list[CheckTarget]:
     """Every QR URL of the issue (without codes, every article page), each with the object its
@@ -306,6 +335,14 @@ def make_plan(root: Path, *, allow_preview: bool = False) -> Plan:
                 raise UserError(_problem(
                     "P010", path, "网页文件与构建清单不符（构建之后被改动或删除，或上次构建没有完成）。",
                     f"重新生成网页：issuepub build 期刊文件夹 --out {root} --only site"))
+        keys = {key for key, _ in _walk(site_dir)}
+        stale = _stale_pages(issue, manifest, keys)
+        if stale:
+            shown = "；".join(stale[:5]) + (f"；等共 {len(stale)} 处" if len(stale) > 5 else "")
+            raise UserError(_problem(
+                "P030", issue.folder / MANIFEST_NAME,
+                f"{issue.id} 的收听网页比文章和音频旧（{shown}）：发布出去，读者会听到旧音频或打开别的文章。",
+                f"重新生成网页（和二维码）：issuepub build 期刊文件夹 --out {root} --only qr site"))
 
     magazine = root / MAGAZINE_SITE
     if magazine.is_dir():

@@ -1,0 +1,117 @@
+"""publish refuses listener pages older than the articles and narration in the manifest (P030).
+
+An editor who changes the issue and rebuilds only some outputs (``--only audio``, ``--only
+epub``) keeps the pages, and the MP3 copies in them, from the last site build. Publishing that
+used to put the old audio online, or, after an article was removed, pages at addresses that now
+belong to other articles (a printed code then opens the wrong article), and its final check
+said 都在. The example is built once with the offline engine and a real-looking base URL; each
+test edits a private copy (with the synthesis cache, so rebuilding the audio is quick).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from issuepub import cli
+
+from conftest import EXAMPLE
+
+BASE_URL = "https://ting.tjzbsh.cn"
+ISSUE_ID = "tjzbsh-2025-03a"
+
+
+def build(issue_dir: Path, root: Path, *only: str) -> None:
+    args = ["build", str(issue_dir), "--out", str(root)] + (["--only", *only] if only else [])
+    assert cli.main(args) == 0
+
+
+def publish(root: Path, dest: Path) -> int:
+    return cli.main(["publish", str(root), "--to", str(dest), "--allow-preview"])
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> tuple[Path, Path]:
+    base = tmp_path_factory.mktemp("stale-site")
+    issue = base / "issue"
+    shutil.copytree(EXAMPLE, issue)
+    toml = issue / "issue.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("https://ting.example.cn", BASE_URL),
+                    encoding="utf-8")
+    build(issue, base / "root")
+    return issue, base / "root"
+
+
+@pytest.fixture
+def edited(built, tmp_path) -> tuple[Path, Path]:
+    issue, root = built
+    shutil.copytree(issue, tmp_path / "issue")
+    shutil.copytree(root, tmp_path / "root")
+    return tmp_path / "issue", tmp_path / "root"
+
+
+def drop_article(issue: Path, name: str) -> None:
+    toml = issue / "issue.toml"
+    text = toml.read_text(encoding="utf-8")
+    text, n = re.subn(rf'"articles/{name}",? ?', "", text)
+    assert n == 1
+    toml.write_text(text.replace(", ]", "]"), encoding="utf-8")
+    (issue / "articles" / name).unlink()
+
+
+def test_pages_built_before_the_new_narration_are_refused(edited, tmp_path, capsys):
+    issue, root = edited
+    article = issue / "articles" / "06-yanlun.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\n编者补记：新加的一段。\n",
+                       encoding="utf-8")
+    build(issue, root, "audio")
+    capsys.readouterr()
+    dest = tmp_path / "www"
+    assert publish(root, dest) == 2
+    err = capsys.readouterr().err
+    assert "[P030]" in err and "第 6 篇《少一些“留痕”，多一些“留心”》的网页放的不是最新生成的音频" in err
+    assert "--only qr site" in err and "Traceback" not in err
+    assert not dest.exists() or not any(dest.rglob("*"))
+
+    build(issue, root, "site")  # the fix the message names
+    assert publish(root, dest) == 0
+    mp3 = dest / "2025/03a/06/tjzbsh-2025-03a-06.mp3"
+    assert mp3.read_bytes() == (root / ISSUE_ID / "audio" / "06-liuhen-liuxin.mp3").read_bytes()
+
+
+def test_pages_at_addresses_moved_by_a_removed_article_are_refused(edited, tmp_path, capsys):
+    issue, root = edited
+    drop_article(issue, "03-louzhang.md")  # articles 4-6 become 3-5
+    build(issue, root, "epub")
+    capsys.readouterr()
+    dest = tmp_path / "www"
+    assert publish(root, dest) == 2
+    err = capsys.readouterr().err
+    assert "[P030]" in err
+    assert f"第 3 篇《" in err and f"旧网址 {BASE_URL}/2025/03a/04/（现在应是 {BASE_URL}/2025/03a/03/）" in err
+    assert not dest.exists() or not any(dest.rglob("*"))
+
+    build(issue, root, "qr", "site")
+    assert publish(root, dest) == 0
+    assert not (dest / "2025/03a/06").exists()
+
+
+def test_the_page_of_a_removed_last_article_is_refused(edited, tmp_path, capsys):
+    issue, root = edited
+    drop_article(issue, "06-yanlun.md")
+    toml = issue / "issue.toml"  # its column is left empty: remove it (S026)
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text[:text.rindex("[[columns]]")], encoding="utf-8")
+    build(issue, root, "epub")
+    capsys.readouterr()
+    dest = tmp_path / "www"
+    assert publish(root, dest) == 2
+    err = capsys.readouterr().err
+    assert "[P030]" in err and "已删去的文章页 2025/03a/06/index.html" in err
+
+    build(issue, root, "site")
+    assert publish(root, dest) == 0
+    assert not (dest / "2025/03a/06").exists()

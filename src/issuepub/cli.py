@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import __version__
 from .diagnostics import EnvironmentFault, Problem, UserError, environment_problem
+from .text import shell_word
 
 EXIT_OK, EXIT_FAILURES, EXIT_USER, EXIT_ENVIRONMENT = 0, 1, 2, 3
 EXIT_STDOUT_CLOSED = 141  # 128 + SIGPIPE
@@ -185,7 +186,7 @@ def cmd_check(args) -> int:
     print(f"检查通过：《{issue.title}》，{len(issue.columns)} 个栏目，{len(issue.articles)} 篇文章。")
     warnings = [p for p in problems if p.code.startswith("T")]
     if warnings:
-        print(f"另有 {len(warnings)} 处排版警告（见上），可用 issuepub check --fix {args.issue_dir} 自动修改。")
+        print(f"另有 {len(warnings)} 处排版警告（见上），可用 issuepub check --fix {shell_word(args.issue_dir)} 自动修改。")
     return EXIT_OK
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..diagnostics import Problem, UserError
 from ..fsutil import atomic_write_bytes, atomic_write_text
+from ..text import shell_word
 from ..model import EDITIONS
 from ..sources.loader import BASE_URL_RE, CODE_RE, SLUG_RE, contained, is_regular_file, outside, read_text
 from .analyse import analyse_text
@@ -382,7 +383,7 @@ def import_markdown_article(source: Path, into: Path, *, column: str, after: str
         if warned:
             notes.append(f"这篇文章照原样复制，其中有 {len(warned)} 处排版警告（第 "
                          f"{line_ranges(p.line for p in warned)} 行），"
-                         f"可用 issuepub check --fix {into} 自动修改。")
+                         f"可用 issuepub check --fix {shell_word(into)} 自动修改。")
     notes.extend(_renumbered(before_issue, after_issue, slug))
     return ArticleImportResult(path=article_path, slug=slug, column=column, title=title,
                                notes=tuple(notes))

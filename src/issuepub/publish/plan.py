@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from ..addresses import placeholder_reason
 from ..diagnostics import Problem, UserError
 from ..fsutil import sha256_file
+from ..text import shell_word
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "issuepub-manifest"
@@ -200,7 +201,7 @@ def read_issue(folder: Path) -> tuple[BuiltIssue, dict[str, Any]]:
     if "site" not in (manifest.get("outputs") or {}) or not (folder / "site").is_dir():
         raise UserError(_problem(
             "P003", manifest_path, f"{folder.name} 还没有生成收听网页，没有可发布的内容。",
-            f"先生成网页：issuepub build 期刊文件夹 --out {folder.parent} --only site"))
+            f"先生成网页：issuepub build 期刊文件夹 --out {shell_word(folder.parent)} --only site"))
     issue = BuiltIssue(
         id=str(record.get("id") or folder.name), title=str(record.get("title") or folder.name),
         folder=folder, base_url=base_url, preview_audio=_preview_slugs(manifest),
@@ -268,7 +269,7 @@ def _check_targets(issue: BuiltIssue, manifest: dict[str, Any],
             "P018", issue.folder / MANIFEST_NAME,
             f"{issue.id} 印了二维码的 {len(silent)} 篇文章，网页上没有音频（{'、'.join(silent)}）："
             "读者扫码后听不到。",
-            f"先生成音频，再重建网页：issuepub build 期刊文件夹 --out {issue.folder.parent} "
+            f"先生成音频，再重建网页：issuepub build 期刊文件夹 --out {shell_word(issue.folder.parent)} "
             "--only audio site"))
     return targets
 
@@ -334,7 +335,7 @@ def make_plan(root: Path, *, allow_preview: bool = False) -> Plan:
             if upload is None or upload.sha256 != record["sha256"]:
                 raise UserError(_problem(
                     "P010", path, "网页文件与构建清单不符（构建之后被改动或删除，或上次构建没有完成）。",
-                    f"重新生成网页：issuepub build 期刊文件夹 --out {root} --only site"))
+                    f"重新生成网页：issuepub build 期刊文件夹 --out {shell_word(root)} --only site"))
         keys = {key for key, _ in _walk(site_dir)}
         stale = _stale_pages(issue, manifest, keys)
         if stale:
@@ -342,7 +343,7 @@ def make_plan(root: Path, *, allow_preview: bool = False) -> Plan:
             raise UserError(_problem(
                 "P030", issue.folder / MANIFEST_NAME,
                 f"{issue.id} 的收听网页比文章和音频旧（{shown}）：发布出去，读者会听到旧音频或打开别的文章。",
-                f"重新生成网页（和二维码）：issuepub build 期刊文件夹 --out {root} --only qr site"))
+                f"重新生成网页（和二维码）：issuepub build 期刊文件夹 --out {shell_word(root)} --only qr site"))
 
     magazine = root / MAGAZINE_SITE
     if magazine.is_dir():

@@ -115,3 +115,30 @@ def test_the_page_of_a_removed_last_article_is_refused(edited, tmp_path, capsys)
     build(issue, root, "site")
     assert publish(root, dest) == 0
     assert not (dest / "2025/03a/06").exists()
+
+
+# --- a printed code whose article moved ------------------------------------------------------
+
+def test_build_warns_when_a_code_for_print_changes_address(edited, capsys):
+    """The address is the article's position: removing an article moves every code after it,
+    and a code already printed would open another article. The build used to say nothing."""
+    issue, root = edited
+    drop_article(issue, "03-louzhang.md")
+    build(issue, root, "qr")
+    out = capsys.readouterr().out
+    assert (f"第 3 篇《海河岸边的红色记忆》的二维码网址由 {BASE_URL}/2025/03a/04/ 变成了 "
+            f"{BASE_URL}/2025/03a/03/") in out
+    assert out.count("的二维码网址由") == 2 and "印出的码会打开别的文章" in out
+    build(issue, root, "qr")  # said once: the manifest now holds the new addresses
+    assert "的二维码网址由" not in capsys.readouterr().out
+
+
+def test_no_warning_for_draft_codes_or_unchanged_addresses(tmp_path, capsys):
+    issue = tmp_path / "issue"
+    shutil.copytree(EXAMPLE, issue)  # placeholder base URL: draft codes, never printed
+    root = tmp_path / "root"
+    assert cli.main(["build", str(issue), "--out", str(root), "--only", "qr", "--draft"]) == 0
+    drop_article(issue, "03-louzhang.md")
+    assert cli.main(["build", str(issue), "--out", str(root), "--only", "qr", "--draft"]) == 0
+    assert cli.main(["build", str(issue), "--out", str(root), "--only", "qr", "--draft"]) == 0
+    assert "的二维码网址由" not in capsys.readouterr().out

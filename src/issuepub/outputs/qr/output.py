@@ -243,8 +243,8 @@ def build(ctx: BuildContext) -> OutputResult:
     for p, old_url in moved:
         result.summary.append(
             f"注意：第 {p.article.number} 篇《{p.article.title}》的二维码网址由 {old_url} 变成了 {p.url}"
-            "（文章的顺序变了）。如果上次的二维码已经付印，印出的码会打开别的文章："
-            "请恢复原来的文章顺序，或按新的二维码重新印刷。")
+            "。如果上次的二维码已经付印，印出的码会打开别的文章或打不开："
+            "请恢复原来的文章顺序和网址，或按新的二维码重新印刷。")
     if missing:
         result.record["proof_missing_glyphs"] = "".join(missing)
         result.summary.append(f"二维码校样：字体缺少“{''.join(missing)}”，这些字显示为方框（二维码本身不受影响）。")

@@ -357,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # the machine's fault: permissions, full disk, wrong kind of path
         if args.debug:
             raise
-        print(environment_problem(exc).format(), file=sys.stderr)
+        print(environment_problem(exc, args.command).format(), file=sys.stderr)
         return EXIT_ENVIRONMENT
     except KeyboardInterrupt:
         print("\n已中断。已完成的成品保留，再次运行会从中断处继续。", file=sys.stderr)

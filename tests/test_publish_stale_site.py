@@ -142,3 +142,50 @@ def test_no_warning_for_draft_codes_or_unchanged_addresses(tmp_path, capsys):
     assert cli.main(["build", str(issue), "--out", str(root), "--only", "qr", "--draft"]) == 0
     assert cli.main(["build", str(issue), "--out", str(root), "--only", "qr", "--draft"]) == 0
     assert "的二维码网址由" not in capsys.readouterr().out
+
+
+# --- a build that rewrites the root while it is published -----------------------------------
+
+def test_a_file_replaced_during_the_publish_is_not_sent_under_its_old_sha256(built, tmp_path):
+    """A build renames new files into place while a publish of the same root runs: the publish
+    used to send the new bytes labelled with the sha256 it had planned, so the store held a page
+    that the next publish took for unchanged, and the final check passed."""
+    from support.object_store import CREDENTIALS, S3Server
+    import os
+    import uuid
+    from issuepub.diagnostics import UserError
+    from issuepub.publish import run_publish
+
+    _, built_root = built
+    root = tmp_path / "root"
+    shutil.copytree(built_root, root, ignore=shutil.ignore_patterns(".cache"))
+    page = root / ISSUE_ID / "site" / "2025/03a/02/index.html"
+    server = S3Server()
+    saved = {k: os.environ.get(k) for k in CREDENTIALS}
+    os.environ.update(CREDENTIALS)
+    try:
+        bucket = f"ting-{uuid.uuid4().hex[:12]}"
+        server.client().create_bucket(Bucket=bucket)
+
+        def progress(message: str) -> None:
+            if message.startswith("上传 1/"):  # as a build would: a new file renamed over it
+                new = page.with_name("new.html")
+                new.write_text(page.read_text(encoding="utf-8") + "<!-- rebuilt -->",
+                               encoding="utf-8")
+                os.replace(new, page)
+
+        with pytest.raises(UserError) as raised:
+            run_publish(root, f"s3://{bucket}", endpoint_url=server.endpoint,
+                        allow_preview=True, progress=progress)
+        problem = raised.value.problems[0]
+        assert problem.code == "P031" and problem.file == page
+        objects = server.objects(bucket)
+        assert objects and "2025/03a/02/index.html" not in objects
+        assert "2025/03a/index.html" not in objects  # nothing after it either
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        server.stop()

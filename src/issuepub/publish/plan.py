@@ -218,19 +218,25 @@ def _stale_pages(issue: BuiltIssue, manifest: dict[str, Any], keys: set[str]) ->
     open another article's page (a printed code included)."""
     stale: list[str] = []
     pages = {str(r.get("path", ""))[len("site/"):] for r in _site_records(manifest)}
+    def part(record: Any, key: str) -> dict[str, Any]:
+        value = record.get(key) if isinstance(record, dict) else None
+        return value if isinstance(value, dict) else {}
+
     for article in manifest.get("articles", []):
+        if not isinstance(article, dict):
+            continue
         name = f"第 {article.get('number')} 篇《{article.get('title')}》"
         url = article.get("url")
-        site = article.get("site") or {}
-        qr_url = (article.get("qr") or {}).get("url")
+        site, audio = part(article, "site"), part(article, "audio")
+        qr_url = part(article, "qr").get("url")
         if not site:
             stale.append(f"{name}还没有网页")
         elif site.get("url") != url:
             stale.append(f"{name}的网页还在旧网址 {site.get('url')}（现在应是 {url}）")
         elif qr_url and qr_url != url:
             stale.append(f"{name}的二维码还是旧网址 {qr_url}（现在应是 {url}）")
-        elif article.get("narrate", True) and (article.get("audio") or {}).get("sha256") \
-                and (site.get("audio") or {}).get("sha256") != article["audio"]["sha256"]:
+        elif article.get("narrate", True) and audio.get("sha256") \
+                and part(site, "audio").get("sha256") != audio["sha256"]:
             stale.append(f"{name}的网页放的不是最新生成的音频")
     # An article removed since the last site build: its page is still in site/.
     stale += [f"已删去的文章页 {key}" for key in sorted(keys)

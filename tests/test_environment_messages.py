@@ -65,3 +65,33 @@ def test_build_names_the_file_not_its_temporary_name(tmp_path):
     assert proc.returncode == 3
     assert f"{root}/tjzbsh-2025-03a/qr/01-juanshou.svg: 错误 [E003]" in proc.stderr
     assert ".part" not in proc.stderr and "再构建一次" in proc.stderr
+
+
+def test_ctrl_c_during_publish_speaks_of_uploads(site_root, tmp_path):
+    """Ctrl-C said 已完成的成品保留 (the build's words) to someone publishing. The store here is a
+    socket on 127.0.0.1 that never answers, so the publish is surely still running."""
+    import os
+    import signal
+    import socket
+
+    from support.object_store import CREDENTIALS
+
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # connections complete in the kernel; nothing is ever answered
+        env = {**os.environ, **CREDENTIALS, "AWS_CONFIG_FILE": str(tmp_path / "none"),
+               "AWS_SHARED_CREDENTIALS_FILE": str(tmp_path / "none")}
+        proc = subprocess.Popen(
+            [str(BIN / "issuepub"), "publish", str(site_root), "--to", "s3://ting",
+             "--endpoint-url", f"http://127.0.0.1:{silent.getsockname()[1]}"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        seen = []
+        for line in proc.stderr:
+            seen.append(line)
+            if "个文件 →" in line:  # the plan is made; it now waits on the store
+                proc.send_signal(signal.SIGINT)
+                break
+        rest = proc.stderr.read()
+        assert proc.wait(timeout=60) == 130, "".join(seen) + rest
+    assert "已中断" in rest and "再次运行 issuepub publish 会接着上传" in rest
+    assert "成品" not in rest and "Traceback" not in rest

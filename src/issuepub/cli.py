@@ -360,5 +360,7 @@ def main(argv: list[str] | None = None) -> int:
         print(environment_problem(exc, args.command).format(), file=sys.stderr)
         return EXIT_ENVIRONMENT
     except KeyboardInterrupt:
-        print("\n已中断。已完成的成品保留，再次运行会从中断处继续。", file=sys.stderr)
+        print("\n已中断。" + ("已上传的文件都完整，再次运行 issuepub publish 会接着上传其余的文件。"
+                             if args.command == "publish" else
+                             "已完成的成品保留，再次运行会从中断处继续。"), file=sys.stderr)
         return 130

@@ -189,3 +189,35 @@ def test_a_file_replaced_during_the_publish_is_not_sent_under_its_old_sha256(bui
             else:
                 os.environ[key] = value
         server.stop()
+
+
+# --- the issue built again after its number was corrected -----------------------------------
+
+def test_an_issue_left_from_before_its_number_was_corrected_is_named(tmp_path, capsys):
+    """Correcting 第3期 to 第4期 and building again left tjzbsh-2025-03a in the root: the
+    magazine index and the podcast listed the same issue twice, and publish put both online."""
+    issue = tmp_path / "issue"
+    shutil.copytree(EXAMPLE, issue)
+    toml = issue / "issue.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("https://ting.example.cn", BASE_URL),
+                    encoding="utf-8")
+    root = tmp_path / "root"
+    build(issue, root, "site")
+    toml.write_text(toml.read_text(encoding="utf-8").replace("number = 3\n", "number = 4\n"),
+                    encoding="utf-8")
+    capsys.readouterr()
+    build(issue, root, "site")
+    out = capsys.readouterr().out
+    assert f"输出根目录里的 {ISSUE_ID} 也是总第1156期" in out and str(root / ISSUE_ID) in out
+
+    dest = tmp_path / "www"
+    assert cli.main(["publish", str(root), "--to", str(dest)]) == 2
+    err = capsys.readouterr().err
+    assert "[P032]" in err and f"{ISSUE_ID}、tjzbsh-2025-04a" in err
+    assert not dest.exists()
+
+    shutil.rmtree(root / ISSUE_ID)  # the fix the message names
+    build(issue, root, "site")
+    assert "也是总第" not in capsys.readouterr().out
+    assert cli.main(["publish", str(root), "--to", str(dest)]) == 0
+    assert (dest / "2025/04a/index.html").is_file() and not (dest / "2025/03a").exists()

@@ -308,6 +308,21 @@ def make_plan(root: Path, *, allow_preview: bool = False) -> Plan:
             f"网址 {base_url} {reason}，不能发布（印在刊物上的二维码会指向不存在的地方）。",
             "在 issue.toml 的 [audio] 里把 base_url 改成本刊正式的 https 收听网址，重新构建后再发布。"))
 
+    by_total: dict[Any, list[BuiltIssue]] = {}
+    for issue, manifest in read:
+        total = (manifest.get("issue") or {}).get("total_number")
+        if isinstance(total, int):
+            by_total.setdefault(total, []).append(issue)
+    for total, same in by_total.items():
+        if len(same) > 1:
+            # One issue built again after its number was corrected: the old build would stay
+            # on the magazine index and in the podcast beside it.
+            raise UserError(_problem(
+                "P032", root, f"根目录里有 {len(same)} 期都是总第{total}期（{'、'.join(i.id for i in same)}）："
+                "多半是改了年份、期号或半月后又构建了一次，改之前的那一期还在。",
+                f"删除不要的那一期的文件夹（如 {shell_word(same[0].folder)}），"
+                f"再重新构建留下那一期的网页：issuepub build 期刊文件夹 --out {shell_word(root)} --only site"))
+
     previews = [(i, i.preview_audio) for i in issues if i.preview_audio]
     if previews and not allow_preview:
         listing = "；".join(f"{i.id} 的 {len(slugs)} 篇" for i, slugs in previews)

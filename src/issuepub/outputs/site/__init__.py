@@ -428,8 +428,9 @@ def build(ctx: BuildContext) -> OutputResult:
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
         built = _build_issue_site(ctx, result, stage)
+        siblings = _siblings(issue, out_dir)
         magazine_record, issue_ids = _write_magazine(
-            issue, built, _siblings(issue, out_dir), magazine_stage,
+            issue, built, siblings, magazine_stage,
             _SiteWriter(magazine_stage, os.path.relpath(final_magazine, out_dir).replace(os.sep, "/")))
         gone = _files(final_site) - _files(stage)
     except BaseException:
@@ -455,6 +456,14 @@ def build(ctx: BuildContext) -> OutputResult:
 
     result.commit = commit
     result.record["magazine"] = magazine_record
+    # The same 总第N期 twice: most likely this issue built again after its year, number or
+    # half-month was corrected, the earlier build still in the root and on the magazine index.
+    for twin in (s.entry for s in siblings if issue.total_number is not None
+                 and s.entry.total_number == issue.total_number):
+        result.summary.append(
+            f"注意：输出根目录里的 {twin.id} 也是总第{issue.total_number}期。如果本期的年份、期号或半月改过，"
+            f"它就是改之前构建的那一期，仍在杂志首页和播客里（发布会被拒绝，P032）："
+            f"确认后删除 {out_dir.parent / twin.id}，再重新构建本期网页（--only site）。")
     result.summary.append(
         f"杂志网站：{final_magazine}/（{len(issue_ids)} 期；播客 {magazine_record['feed']['episodes']} 集："
         f"{final_magazine / pages.FEED_NAME}）")

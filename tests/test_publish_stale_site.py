@@ -221,3 +221,37 @@ def test_an_issue_left_from_before_its_number_was_corrected_is_named(tmp_path, c
     assert "也是总第" not in capsys.readouterr().out
     assert cli.main(["publish", str(root), "--to", str(dest)]) == 0
     assert (dest / "2025/04a/index.html").is_file() and not (dest / "2025/03a").exists()
+
+
+# --- pages rebuilt over narration of the text before an edit ---------------------------------
+
+def test_pages_over_narration_older_than_the_text_are_named_and_refused(edited, tmp_path, capsys):
+    """build --only site after an edit showed the new text beside the old narration and
+    subtitles, said nothing and exited 0; publish put it online."""
+    issue, root = edited
+    article = issue / "articles" / "06-yanlun.md"
+    article.write_text(article.read_text(encoding="utf-8") + "\n编者补记：新加的一段。\n",
+                       encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(["build", str(issue), "--out", str(root), "--only", "site"]) == 1
+    out = capsys.readouterr().out
+    assert ("《少一些“留痕”，多一些“留心”》的音频是按修改前的文字生成的（正文里的“编者补记：新加的一段。”没有读）"
+            in out and "--only audio site" in out)
+    dest = tmp_path / "www"
+    assert publish(root, dest) == 2
+    assert "第 6 篇《少一些“留痕”，多一些“留心”》的音频是按修改前的文字生成的" in capsys.readouterr().err
+
+    build(issue, root, "audio", "site")  # the fix the message names
+    assert "修改前的文字" not in capsys.readouterr().out
+    assert publish(root, dest) == 0
+
+
+def test_a_changed_sentence_is_named(edited, capsys):
+    issue, root = edited
+    article = issue / "articles" / "06-yanlun.md"
+    text = article.read_text(encoding="utf-8")
+    assert "衡量工作成效" in text
+    article.write_text(text.replace("衡量工作成效", "衡量工作的成效"), encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(["build", str(issue), "--out", str(root), "--only", "site"]) == 1
+    assert "（读的“衡量工作成效，最终要看群众满意不满意。”已不在正文里）" in capsys.readouterr().out

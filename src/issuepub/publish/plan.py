@@ -238,6 +238,8 @@ def _stale_pages(issue: BuiltIssue, manifest: dict[str, Any], keys: set[str]) ->
         elif article.get("narrate", True) and audio.get("sha256") \
                 and part(site, "audio").get("sha256") != audio["sha256"]:
             stale.append(f"{name}的网页放的不是最新生成的音频")
+        elif site.get("audio_outdated"):
+            stale.append(f"{name}的音频是按修改前的文字生成的")
     # An article removed since the last site build: its page is still in site/.
     stale += [f"已删去的文章页 {key}" for key in sorted(keys)
               if key.endswith("index.html") and key not in pages]

@@ -73,7 +73,7 @@ def test_pages_built_before_the_new_narration_are_refused(edited, tmp_path, caps
     assert publish(root, dest) == 2
     err = capsys.readouterr().err
     assert "[P030]" in err and "第 6 篇《少一些“留痕”，多一些“留心”》的网页放的不是最新生成的音频" in err
-    assert "--only qr site" in err and "Traceback" not in err
+    assert "--only audio qr site" in err and "Traceback" not in err
     assert not dest.exists() or not any(dest.rglob("*"))
 
     build(issue, root, "site")  # the fix the message names

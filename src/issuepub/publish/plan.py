@@ -218,6 +218,7 @@ def _stale_pages(issue: BuiltIssue, manifest: dict[str, Any], keys: set[str]) ->
     open another article's page (a printed code included)."""
     stale: list[str] = []
     pages = {str(r.get("path", ""))[len("site/"):] for r in _site_records(manifest)}
+
     def part(record: Any, key: str) -> dict[str, Any]:
         value = record.get(key) if isinstance(record, dict) else None
         return value if isinstance(value, dict) else {}
@@ -366,7 +367,8 @@ def make_plan(root: Path, *, allow_preview: bool = False) -> Plan:
             raise UserError(_problem(
                 "P030", issue.folder / MANIFEST_NAME,
                 f"{issue.id} 的收听网页比文章和音频旧（{shown}）：发布出去，读者会听到旧音频或打开别的文章。",
-                f"重新生成网页（和二维码）：issuepub build 期刊文件夹 --out {shell_word(root)} --only qr site"))
+                f"把音频、二维码和网页一起重新生成：issuepub build 期刊文件夹 --out {shell_word(root)} "
+                "--only audio qr site（音频有缓存，只合成改过的部分）"))
 
     magazine = root / MAGAZINE_SITE
     if magazine.is_dir():

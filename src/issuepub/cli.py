@@ -100,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="输出根目录（默认 build/）；成品在 <根目录>/<期号>/ 下")
     b.add_argument("--only", nargs="+", action="extend", metavar="成品",  # --only epub --only qr: both
                    help="只生成其中几种：epub audio qr site（可写多个，或用逗号分隔）")
-    b.add_argument("--tts", choices=("offline", "edge"), default="offline",
+    b.add_argument("--tts", choices=("offline", "edge"), default=None,
                    help="朗读引擎：edge（微软神经语音，需联网，正式出版用）或 offline（离线 espeak-ng，默认）")
     b.add_argument("--jobs", type=int, metavar="N", help="同时合成的任务数（默认按引擎自动选择）")
     b.add_argument("--read-aloud", action="store_true",
@@ -236,11 +236,12 @@ def cmd_build(args) -> int:
     if args.jobs is not None:
         from .build import capped_jobs
 
-        jobs, reason = capped_jobs(args.jobs, args.tts)
+        jobs, reason = capped_jobs(args.jobs, args.tts or "offline")
         if reason:
             _say(f"· --jobs {args.jobs} 超出{reason}，改为 --jobs {jobs}。")
         args.jobs = jobs
-    options = BuildOptions(tts=args.tts, jobs=args.jobs, read_aloud=args.read_aloud,
+    options = BuildOptions(tts=args.tts or "offline", tts_chosen=args.tts is not None,
+                           jobs=args.jobs, read_aloud=args.read_aloud,
                            qr_all=args.qr_all, qr_error_correction=args.qr_ec,
                            edge_endpoint=args.edge_endpoint, draft=args.draft)
     started = time.monotonic()

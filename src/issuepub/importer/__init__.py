@@ -206,7 +206,7 @@ def _renumbered(before, after, added: str) -> list[str]:
     shown = "、".join(f"《{b.title}》第 {b.number} → {a.number} 篇" for b, a in moved[:5])
     more = f"等 {len(moved)} 篇" if len(moved) > 5 else ""
     return [f"后面文章的序号随之改变：{shown}{more}。序号是收听网址的一部分，这些文章的网址和二维码都变了；"
-            "已经印出的二维码会打不开，请重新生成二维码，或把这篇放到期末（--new-column 或最后一个栏目）。"]
+            "已经印出的二维码会打开别的文章，请重新生成并重新印刷二维码，或把这篇放到期末（--new-column 或最后一个栏目）。"]
 
 
 def _markdown_notes(parsed, source: Path) -> list[str]:

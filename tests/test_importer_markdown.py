@@ -195,6 +195,9 @@ def test_articles_moved_by_the_insertion_are_named(example_copy):
     result = import_markdown_article(ARTICLE, example_copy, column="卷首")
     moved = [n for n in result.notes if "序号随之改变" in n]
     assert len(moved) == 1 and "《楼门口的“红色管家”》第 2 → 3 篇" in moved[0]
+    # A printed code keeps its address, which now belongs to the article before it (it used
+    # to say the codes would open nothing).
+    assert "已经印出的二维码会打开别的文章" in moved[0]
     at_end = import_markdown_article(ARTICLE, example_copy, column="言论")
     assert not any("序号随之改变" in n for n in at_end.notes)
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from . import __version__
 from .diagnostics import EnvironmentFault, Problem, UserError, environment_problem
+from .text import shell_word
 
 EXIT_OK, EXIT_FAILURES, EXIT_USER, EXIT_ENVIRONMENT = 0, 1, 2, 3
 EXIT_STDOUT_CLOSED = 141  # 128 + SIGPIPE
@@ -99,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="输出根目录（默认 build/）；成品在 <根目录>/<期号>/ 下")
     b.add_argument("--only", nargs="+", action="extend", metavar="成品",  # --only epub --only qr: both
                    help="只生成其中几种：epub audio qr site（可写多个，或用逗号分隔）")
-    b.add_argument("--tts", choices=("offline", "edge"), default="offline",
+    b.add_argument("--tts", choices=("offline", "edge"), default=None,
                    help="朗读引擎：edge（微软神经语音，需联网，正式出版用）或 offline（离线 espeak-ng，默认）")
     b.add_argument("--jobs", type=int, metavar="N", help="同时合成的任务数（默认按引擎自动选择）")
     b.add_argument("--read-aloud", action="store_true",
@@ -187,7 +188,7 @@ def cmd_check(args) -> int:
     if warnings:
         # Unpaired corner quotes (T009) are warned about but never repaired automatically.
         manual = sum(1 for p in warnings if "check --fix" not in (p.fix or ""))
-        how = f"可用 issuepub check --fix {args.issue_dir} 自动修改"
+        how = f"可用 issuepub check --fix {shell_word(args.issue_dir)} 自动修改"
         how += f"（其中 {manual} 处须手工修改）" if manual else ""
         print(f"另有 {len(warnings)} 处排版警告（见上），{how}。")
     return EXIT_OK
@@ -241,11 +242,12 @@ def cmd_build(args) -> int:
     if args.jobs is not None:
         from .build import capped_jobs
 
-        jobs, reason = capped_jobs(args.jobs, args.tts)
+        jobs, reason = capped_jobs(args.jobs, args.tts or "offline")
         if reason:
             _say(f"· --jobs {args.jobs} 超出{reason}，改为 --jobs {jobs}。")
         args.jobs = jobs
-    options = BuildOptions(tts=args.tts, jobs=args.jobs, read_aloud=args.read_aloud,
+    options = BuildOptions(tts=args.tts or "offline", tts_chosen=args.tts is not None,
+                           jobs=args.jobs, read_aloud=args.read_aloud,
                            qr_all=args.qr_all, qr_error_correction=args.qr_ec,
                            edge_endpoint=args.edge_endpoint, draft=args.draft)
     started = time.monotonic()
@@ -362,8 +364,10 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:  # the machine's fault: permissions, full disk, wrong kind of path
         if args.debug:
             raise
-        print(environment_problem(exc).format(), file=sys.stderr)
+        print(environment_problem(exc, args.command).format(), file=sys.stderr)
         return EXIT_ENVIRONMENT
     except KeyboardInterrupt:
-        print("\n已中断。已完成的成品保留，再次运行会从中断处继续。", file=sys.stderr)
+        print("\n已中断。" + ("已上传的文件都完整，再次运行 issuepub publish 会接着上传其余的文件。"
+                             if args.command == "publish" else
+                             "已完成的成品保留，再次运行会从中断处继续。"), file=sys.stderr)
         return 130

@@ -7,7 +7,8 @@ editors and scripts can refer to it.
 from __future__ import annotations
 
 import errno
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 
@@ -81,9 +82,25 @@ _FAULTS = {
 }
 
 
-def environment_problem(exc: OSError) -> Problem:
-    """The Chinese message for an OSError from the machine, naming the path it concerns."""
+# fsutil's temporary names, .NAME.PID.RANDOM.part: the user knows the file as NAME.
+_TEMPORARY = re.compile(r"^\.(?P<name>.+)\.\d+\.[^.]+\.part$")
+
+
+def environment_problem(exc: OSError, command: str = "build") -> Problem:
+    """The Chinese message for an OSError from the machine, naming the path it concerns (the
+    file being written, not its temporary name). The fixes speak of building; for ``publish``,
+    whose destination is ``--to``, they say that instead."""
     code, message, fix = _FAULTS.get(exc.errno, (
         "E019", f"系统错误：{exc.strerror or exc}。", "检查这个路径所在的磁盘和权限后再试；需要细节时加 --debug。"))
     path = exc.filename2 if exc.errno == errno.EEXIST and exc.filename2 else exc.filename
-    return Problem(code, Path(path) if path is not None else None, None, message, fix)
+    if path is not None:
+        path = Path(path)
+        temporary = _TEMPORARY.match(path.name)
+        if temporary:
+            path = path.with_name(temporary["name"])
+    problem = Problem(code, path, None, message, fix)
+    if command == "publish":
+        problem = replace(problem, fix=fix.replace("或用 --out 换一个输出根目录", "或用 --to 换一个发布目标")
+                          .replace("（--out）", "（--to）").replace("用 --out 把成品写到", "用 --to 发布到")
+                          .replace("再构建一次", "再发布一次"))
+    return problem

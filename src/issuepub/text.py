@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shlex
 import unicodedata
 
 # Chinese characters (CJK Extension A and the Unified Ideographs), for regex classes: [{HAN}].
@@ -43,3 +44,15 @@ def is_sentence_final(text: str) -> bool:
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
+
+
+# Characters a POSIX shell takes literally in a word; \w without re.ASCII keeps Chinese names
+# unquoted (build/期刊) while spaces, quotes and full-width brackets are quoted.
+_SHELL_SAFE = re.compile(r"[\w@%+=:,./-]+")
+
+
+def shell_word(value: object) -> str:
+    """``value`` as one word of a suggested shell command, quoted only when it must be, so a
+    command naming ``我的 期刊/第 3 期`` can be pasted as printed."""
+    text = str(value)
+    return text if _SHELL_SAFE.fullmatch(text) else shlex.quote(text)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ..diagnostics import Problem, UserError
 from ..fsutil import atomic_write_bytes, atomic_write_text
+from ..text import shell_word
 from ..model import EDITIONS
 from ..sources.loader import BASE_URL_RE, CODE_RE, SLUG_RE, contained, is_regular_file, outside, read_text
 from .analyse import analyse_text
@@ -208,7 +209,7 @@ def _renumbered(before, after, added: str) -> list[str]:
     shown = "、".join(f"《{b.title}》第 {b.number} → {a.number} 篇" for b, a in moved[:5])
     more = f"等 {len(moved)} 篇" if len(moved) > 5 else ""
     return [f"后面文章的序号随之改变：{shown}{more}。序号是收听网址的一部分，这些文章的网址和二维码都变了；"
-            "已经印出的二维码会打不开，请重新生成二维码，或把这篇放到期末（--new-column 或最后一个栏目）。"]
+            "已经印出的二维码会打开别的文章，请重新生成并重新印刷二维码，或把这篇放到期末（--new-column 或最后一个栏目）。"]
 
 
 def _markdown_notes(parsed, source: Path) -> list[str]:
@@ -386,7 +387,7 @@ def import_markdown_article(source: Path, into: Path, *, column: str, after: str
         if warned:
             notes.append(f"这篇文章照原样复制，其中有 {len(warned)} 处排版警告（第 "
                          f"{line_ranges(p.line for p in warned)} 行），"
-                         f"可用 issuepub check --fix {into} 自动修改。")
+                         f"可用 issuepub check --fix {shell_word(into)} 自动修改。")
     notes.extend(_renumbered(before_issue, after_issue, slug))
     return ArticleImportResult(path=article_path, slug=slug, column=column, title=title,
                                notes=tuple(notes))

@@ -22,6 +22,7 @@ from ..model import Issue
 @dataclass(frozen=True)
 class BuildOptions:
     tts: str = "offline"  # offline | edge
+    tts_chosen: bool = True  # False: the command line named no engine (``tts`` is the default)
     jobs: int | None = None  # None: the engine's own sensible default
     read_aloud: bool = False  # epub: also write <id>-read-aloud.epub with Media Overlays
     qr_all: bool = False  # qr: a code for every narrated article, not only print_qr ones

@@ -7,6 +7,7 @@ is the final check. Reads the build's files only, never the outputs' code.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -115,6 +116,19 @@ def _changes(plan: Plan, store: Store) -> tuple[list, int, list]:
     return todo, unchanged, sorted(k for k in existing if k not in wanted)
 
 
+def _planned_bytes(upload: Upload) -> bytes:
+    """The file as it was when the plan hashed it. A build of the same root that runs during
+    the publish renames new files into place: sent as they are now, they would go up under the
+    old sha256 (a store would then call them unchanged) and before the files they link to."""
+    data = upload.source.read_bytes()
+    if hashlib.sha256(data).hexdigest() != upload.sha256:
+        raise UserError(Problem(
+            "P031", upload.source, None,
+            "这个文件在发布过程中变了（同一个构建根目录正在重新构建？），发布已停止；已上传的文件完整无缺。",
+            "等构建结束后再运行一次 issuepub publish：它会接着上传其余的文件。"))
+    return data
+
+
 def run_publish(root: Path, to: str, *, endpoint_url: str | None = None, dry_run: bool = False,
                 allow_preview: bool = False, delete: bool = False,
                 check_url: str | None = None,
@@ -142,7 +156,7 @@ def run_publish(root: Path, to: str, *, endpoint_url: str | None = None, dry_run
     for index, (upload, why) in enumerate(todo, start=1):
         progress(f"上传 {index}/{len(todo)} [{TIER_NAMES[upload.tier]}] {upload.key}"
                  f"（{why}，{_size(upload.size)}）")
-        store.put(upload)
+        store.put(upload, _planned_bytes(upload))
     for index, key in enumerate(report.deletions, start=1):
         progress(f"删除 {index}/{len(report.deletions)} {store.describe(key)}")
         store.delete(key)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from ..addresses import placeholder_reason
 from ..diagnostics import Problem, UserError
 from ..fsutil import sha256_file
+from ..text import shell_word
 
 MANIFEST_NAME = "manifest.json"
 MANIFEST_FORMAT = "issuepub-manifest"
@@ -200,12 +201,50 @@ def read_issue(folder: Path) -> tuple[BuiltIssue, dict[str, Any]]:
     if "site" not in (manifest.get("outputs") or {}) or not (folder / "site").is_dir():
         raise UserError(_problem(
             "P003", manifest_path, f"{folder.name} 还没有生成收听网页，没有可发布的内容。",
-            f"先生成网页：issuepub build 期刊文件夹 --out {folder.parent} --only site"))
+            f"先生成网页：issuepub build 期刊文件夹 --out {shell_word(folder.parent)} --only site"))
     issue = BuiltIssue(
         id=str(record.get("id") or folder.name), title=str(record.get("title") or folder.name),
         folder=folder, base_url=base_url, preview_audio=_preview_slugs(manifest),
         has_qr=any("qr" in a for a in manifest.get("articles", [])))
     return issue, manifest
+
+
+def _stale_pages(issue: BuiltIssue, manifest: dict[str, Any], keys: set[str]) -> list[str]:
+    """What in the issue's listener pages is older than its articles and narration.
+
+    A build with ``--only audio`` (or ``epub``, ``qr``) after an edit keeps the pages, and the
+    MP3 copies in them, as the last site build made them: an edited article would go online
+    with its old audio, and after an article is removed or moved every address behind it would
+    open another article's page (a printed code included)."""
+    stale: list[str] = []
+    pages = {str(r.get("path", ""))[len("site/"):] for r in _site_records(manifest)}
+
+    def part(record: Any, key: str) -> dict[str, Any]:
+        value = record.get(key) if isinstance(record, dict) else None
+        return value if isinstance(value, dict) else {}
+
+    for article in manifest.get("articles", []):
+        if not isinstance(article, dict):
+            continue
+        name = f"第 {article.get('number')} 篇《{article.get('title')}》"
+        url = article.get("url")
+        site, audio = part(article, "site"), part(article, "audio")
+        qr_url = part(article, "qr").get("url")
+        if not site:
+            stale.append(f"{name}还没有网页")
+        elif site.get("url") != url:
+            stale.append(f"{name}的网页还在旧网址 {site.get('url')}（现在应是 {url}）")
+        elif qr_url and qr_url != url:
+            stale.append(f"{name}的二维码还是旧网址 {qr_url}（现在应是 {url}）")
+        elif article.get("narrate", True) and audio.get("sha256") \
+                and part(site, "audio").get("sha256") != audio["sha256"]:
+            stale.append(f"{name}的网页放的不是最新生成的音频")
+        elif site.get("audio_outdated"):
+            stale.append(f"{name}的音频是按修改前的文字生成的")
+    # An article removed since the last site build: its page is still in site/.
+    stale += [f"已删去的文章页 {key}" for key in sorted(keys)
+              if key.endswith("index.html") and key not in pages]
+    return stale
 
 
 def _check_targets(issue: BuiltIssue, manifest: dict[str, Any],
@@ -239,7 +278,7 @@ def _check_targets(issue: BuiltIssue, manifest: dict[str, Any],
             "P018", issue.folder / MANIFEST_NAME,
             f"{issue.id} 印了二维码的 {len(silent)} 篇文章，网页上没有音频（{'、'.join(silent)}）："
             "读者扫码后听不到。",
-            f"先生成音频，再重建网页：issuepub build 期刊文件夹 --out {issue.folder.parent} "
+            f"先生成音频，再重建网页：issuepub build 期刊文件夹 --out {shell_word(issue.folder.parent)} "
             "--only audio site"))
     return targets
 
@@ -271,6 +310,21 @@ def make_plan(root: Path, *, allow_preview: bool = False) -> Plan:
             "P005" if base_url.startswith("https://") else "P006", issues[0].folder / MANIFEST_NAME,
             f"网址 {base_url} {reason}，不能发布（印在刊物上的二维码会指向不存在的地方）。",
             "在 issue.toml 的 [audio] 里把 base_url 改成本刊正式的 https 收听网址，重新构建后再发布。"))
+
+    by_total: dict[Any, list[BuiltIssue]] = {}
+    for issue, manifest in read:
+        total = (manifest.get("issue") or {}).get("total_number")
+        if isinstance(total, int):
+            by_total.setdefault(total, []).append(issue)
+    for total, same in by_total.items():
+        if len(same) > 1:
+            # One issue built again after its number was corrected: the old build would stay
+            # on the magazine index and in the podcast beside it.
+            raise UserError(_problem(
+                "P032", root, f"根目录里有 {len(same)} 期都是总第{total}期（{'、'.join(i.id for i in same)}）："
+                "多半是改了年份、期号或半月后又构建了一次，改之前的那一期还在。",
+                f"删除不要的那一期的文件夹（如 {shell_word(same[0].folder)}），"
+                f"再重新构建留下那一期的网页：issuepub build 期刊文件夹 --out {shell_word(root)} --only site"))
 
     previews = [(i, i.preview_audio) for i in issues if i.preview_audio]
     if previews and not allow_preview:
@@ -305,7 +359,16 @@ def make_plan(root: Path, *, allow_preview: bool = False) -> Plan:
             if upload is None or upload.sha256 != record["sha256"]:
                 raise UserError(_problem(
                     "P010", path, "网页文件与构建清单不符（构建之后被改动或删除，或上次构建没有完成）。",
-                    f"重新生成网页：issuepub build 期刊文件夹 --out {root} --only site"))
+                    f"重新生成网页：issuepub build 期刊文件夹 --out {shell_word(root)} --only site"))
+        keys = {key for key, _ in _walk(site_dir)}
+        stale = _stale_pages(issue, manifest, keys)
+        if stale:
+            shown = "；".join(stale[:5]) + (f"；等共 {len(stale)} 处" if len(stale) > 5 else "")
+            raise UserError(_problem(
+                "P030", issue.folder / MANIFEST_NAME,
+                f"{issue.id} 的收听网页比文章和音频旧（{shown}）：发布出去，读者会听到旧音频或打开别的文章。",
+                f"把音频、二维码和网页一起重新生成：issuepub build 期刊文件夹 --out {shell_word(root)} "
+                "--only audio qr site（音频有缓存，只合成改过的部分）"))
 
     magazine = root / MAGAZINE_SITE
     if magazine.is_dir():

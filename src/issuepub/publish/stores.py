@@ -7,14 +7,13 @@ rule), write one object, delete one, list every key. Keys are relative to the pr
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Protocol
 from urllib.parse import unquote, urlsplit
 
 from ..diagnostics import Problem, UserError
-from ..fsutil import PART_SUFFIX, atomic_path, remove_stale_parts, sha256_file
+from ..fsutil import PART_SUFFIX, atomic_write_bytes, remove_stale_parts, sha256_file
 from .plan import Upload
 
 SHA256_META = "sha256"  # stored as x-amz-meta-sha256
@@ -68,7 +67,7 @@ class Store(Protocol):
     def describe(self, key: str) -> str: ...
     def keys(self) -> dict[str, int]: ...  # every key under the prefix -> size
     def stored(self, key: str) -> Stored | None: ...
-    def put(self, upload: Upload) -> None: ...
+    def put(self, upload: Upload, data: bytes) -> None: ...  # data: the upload's bytes
     def delete(self, key: str) -> None: ...
 
 
@@ -101,9 +100,8 @@ class FolderStore:
             return None
         return Stored(path.stat().st_size, sha256_file(path))
 
-    def put(self, upload: Upload) -> None:
-        with atomic_path(self.folder / upload.key) as tmp:
-            shutil.copyfile(upload.source, tmp)
+    def put(self, upload: Upload, data: bytes) -> None:
+        atomic_write_bytes(self.folder / upload.key, data)
 
     def delete(self, key: str) -> None:
         path = self.folder / key
@@ -203,12 +201,11 @@ class S3Store:
         return Stored(head["ContentLength"], head.get("Metadata", {}).get(SHA256_META),
                       head.get("ContentType"), head.get("CacheControl"))
 
-    def put(self, upload: Upload) -> None:
-        with open(upload.source, "rb") as body:
-            self._call(self.client.put_object, Bucket=self.dest.bucket,
-                       Key=self._full(upload.key), Body=body,
-                       ContentType=upload.content_type, CacheControl=upload.cache_control,
-                       Metadata={SHA256_META: upload.sha256})
+    def put(self, upload: Upload, data: bytes) -> None:
+        self._call(self.client.put_object, Bucket=self.dest.bucket,
+                   Key=self._full(upload.key), Body=data,
+                   ContentType=upload.content_type, CacheControl=upload.cache_control,
+                   Metadata={SHA256_META: upload.sha256})
 
     def delete(self, key: str) -> None:
         self._call(self.client.delete_object, Bucket=self.dest.bucket, Key=self._full(key))

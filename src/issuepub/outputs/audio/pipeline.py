@@ -29,6 +29,7 @@ from ...diagnostics import environment_problem
 from ...fsutil import (atomic_path, file_record, remove_stale_parts, sha256_file,
                        temp_path_for)
 from ...model import Article, Issue
+from ...text import shell_word
 from ...diagnostics import Problem, UserError
 from ..base import BuildContext, BuildOptions, OutputResult
 from . import engines
@@ -393,7 +394,7 @@ def _duration(seconds: float) -> str:
 
 
 def _upgrade_command() -> str:
-    return f"{sys.executable} -m pip install --upgrade edge-tts"
+    return f"{shell_word(sys.executable)} -m pip install --upgrade edge-tts"
 
 
 def stopped_report(guard: ServiceGuard, articles: list[Article], finished: int) -> str:

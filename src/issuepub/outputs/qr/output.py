@@ -115,6 +115,20 @@ def _prune(qr_dir: Path, keep: set[str]) -> None:
             path.unlink()
 
 
+def _moved_codes(manifest: dict, plans: list[Plan]) -> list[tuple[Plan, str]]:
+    """Codes for print made by an earlier build whose article now has another address: the
+    address is the article's position, so removing or moving an article renumbers those after
+    it, and a code already printed would open a different article."""
+    earlier = {a.get("slug"): (a.get("qr") or {}) for a in manifest.get("articles", [])
+               if isinstance(a, dict)}
+    moved = []
+    for p in plans:
+        old = earlier.get(p.article.slug) or {}
+        if old.get("draft") is False and isinstance(old.get("url"), str) and old["url"] != p.url:
+            moved.append((p, old["url"]))
+    return moved
+
+
 def settings_problems(issue: Issue) -> list[Problem]:
     """For ``check``, the gate: what ``build`` would refuse in the codes of the print_qr
     articles at issue.toml's settings (URL too long, printed size too small, level). A
@@ -147,6 +161,7 @@ def build(ctx: BuildContext) -> OutputResult:
 
     result = OutputResult()
     qr_dir = ctx.out_dir / QR_DIR
+    moved = _moved_codes(ctx.manifest, plans)
     written: set[str] = set()
     entries: list[ProofEntry] = []
     for p in plans:
@@ -225,6 +240,11 @@ def build(ctx: BuildContext) -> OutputResult:
         result.summary.append(
             f"二维码：{len(plans)} 个（纠错 {level}，{size_mm:g} 毫米，版本 {'/'.join(map(str, versions))}），"
             f"{state}；校样 {proof_path}；排版数据 {csv_path}")
+    for p, old_url in moved:
+        result.summary.append(
+            f"注意：第 {p.article.number} 篇《{p.article.title}》的二维码网址由 {old_url} 变成了 {p.url}"
+            "。如果上次的二维码已经付印，印出的码会打开别的文章或打不开："
+            "请恢复原来的文章顺序和网址，或按新的二维码重新印刷。")
     if missing:
         result.record["proof_missing_glyphs"] = "".join(missing)
         result.summary.append(f"二维码校样：字体缺少“{''.join(missing)}”，这些字显示为方框（二维码本身不受影响）。")

@@ -31,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,7 @@ from ...diagnostics import Problem, UserError
 from ...fsutil import atomic_path, atomic_write_bytes, contained, file_record
 from ...model import Article, Issue
 from ...pictures import cover_source, jpeg, scaled_jpeg, to_rgb
+from ...text import HAN, split_sentences
 from ...styles import stylesheet
 from ..base import BuildContext, OutputResult
 from . import feed as rss
@@ -58,6 +60,8 @@ STAGING_PREFIX = ".site-staging-"
 RETIRED_PREFIX = ".site-retired-"
 MANIFEST_FORMAT = "issuepub-manifest"  # what a sibling issue's manifest.json says it is
 
+_HAN = re.compile(f"[{HAN}]")
+PRINT_HINT = "扫码收听有声文章"  # printed beside a code, never narrated
 FIGURE_WIDTH = 960  # px: sharp on a phone, light on a weak connection
 COVER_WIDTH = 480
 ARTWORK_SIZE = 1400  # the smallest square artwork podcast directories accept
@@ -134,6 +138,35 @@ def place_audio(issue: Issue, article: Article, audio: dict[str, Any] | None, ou
                           size=mp3_source.stat().st_size)
     status = "final" if audio.get("final", True) else "preview"
     return AudioPlacement(listen, status, ""), files
+
+
+def outdated_sentence(article: Article, timings: Path) -> str | None:
+    """Why the narration is older than the article's text (its first sentence that differs),
+    or None.
+
+    The audio output's timings name every spoken sentence by its place in the text
+    (target, block, index into ``split_sentences``) with its displayed words: after an edit
+    and ``build --only site``, the page would show the new text beside the old narration and
+    subtitles. Unreadable timings are not judged here (the page still plays its MP3)."""
+    try:
+        segments = json.loads(timings.read_text(encoding="utf-8"))["segments"]
+        texts = {(target, block): split_sentences(text) for target, block, text in article.read_aloud}
+        said = set()
+        for seg in segments:
+            sentences = texts.get((seg["target"], seg["block"]), [])
+            index = seg["sentence"]
+            if not isinstance(index, int) or not 0 <= index < len(sentences) \
+                    or sentences[index] != seg["text"]:
+                return f"读的“{str(seg['text'])[:30]}”已不在正文里"
+            said.add((seg["target"], seg["block"], index))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    # A sentence added since: any with a Chinese character is spoken (the print hint is not).
+    for (target, block), sentences in texts.items():
+        for index, sentence in enumerate(sentences):
+            if (target, block, index) not in said and _HAN.search(sentence.replace(PRINT_HINT, "")):
+                return f"正文里的“{sentence[:30]}”没有读"
+    return None
 
 
 # --- writing -----------------------------------------------------------------------------------
@@ -428,8 +461,9 @@ def build(ctx: BuildContext) -> OutputResult:
             shutil.rmtree(folder, ignore_errors=True)
             folder.mkdir(parents=True)
         built = _build_issue_site(ctx, result, stage)
+        siblings = _siblings(issue, out_dir)
         magazine_record, issue_ids = _write_magazine(
-            issue, built, _siblings(issue, out_dir), magazine_stage,
+            issue, built, siblings, magazine_stage,
             _SiteWriter(magazine_stage, os.path.relpath(final_magazine, out_dir).replace(os.sep, "/")))
         gone = _files(final_site) - _files(stage)
     except BaseException:
@@ -455,6 +489,14 @@ def build(ctx: BuildContext) -> OutputResult:
 
     result.commit = commit
     result.record["magazine"] = magazine_record
+    # The same 总第N期 twice: most likely this issue built again after its year, number or
+    # half-month was corrected, the earlier build still in the root and on the magazine index.
+    for twin in (s.entry for s in siblings if issue.total_number is not None
+                 and s.entry.total_number == issue.total_number):
+        result.summary.append(
+            f"注意：输出根目录里的 {twin.id} 也是总第{issue.total_number}期。如果本期的年份、期号或半月改过，"
+            f"它就是改之前构建的那一期，仍在杂志首页和播客里（发布会被拒绝，P032）："
+            f"确认后删除 {out_dir.parent / twin.id}，再重新构建本期网页（--only site）。")
     result.summary.append(
         f"杂志网站：{final_magazine}/（{len(issue_ids)} 期；播客 {magazine_record['feed']['episodes']} 集："
         f"{final_magazine / pages.FEED_NAME}）")
@@ -489,6 +531,14 @@ def _build_issue_site(ctx: BuildContext, result: OutputResult, stage: Path) -> _
         placements[article.slug] = placement
         if placement.problem:
             result.failures.append(placement.problem)
+        timings = ((records.get(article.slug) or {}).get("audio") or {}).get("timings") or {}
+        outdated = None
+        if placement.listen and isinstance(timings, dict) and timings.get("path"):
+            outdated = outdated_sentence(article, out_dir / str(timings["path"]))
+        if outdated is not None:
+            result.failures.append(
+                f"网页：《{article.title}》的音频是按修改前的文字生成的（{outdated}），"
+                "页面上的文字与音频、字幕对不上；请重新生成音频（issuepub build 期刊文件夹 --only audio site）。")
         html = pages.article_page(
             issue, column, article, listen=placement.listen, note=placement.note,
             previous=articles[index - 1][1] if index > 0 else None,
@@ -501,6 +551,8 @@ def _build_issue_site(ctx: BuildContext, result: OutputResult, stage: Path) -> _
             "url": issue.article_url(article),
             "audio_status": placement.status,
         }
+        if outdated is not None:
+            record["audio_outdated"] = True  # publish refuses it (P030)
         if placement.listen:
             listen = placement.listen
             record["audio"] = {**writer.record(folder / listen.mp3),

@@ -372,8 +372,14 @@ def worker_main(argv: list[str]) -> int:
     espeak = Espeak.get()
     espeak.configure(rate, volume, pitch)
     espeak.pin_state()
-    while (text := _read_request(stdin)) is not None:
-        _answer(espeak, text, stdout)
+    try:
+        while (text := _read_request(stdin)) is not None:
+            _answer(espeak, text, stdout)
+    except BrokenPipeError:
+        # The build is gone (killed, or its terminal closed): nobody reads the answer, and a
+        # traceback of ours would be the only thing the user sees. Python's flush at exit
+        # would fail the same way, so stdout goes to /dev/null first.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), stdout.fileno())
     return 0
 
 

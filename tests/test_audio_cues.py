@@ -95,7 +95,9 @@ def _check_cues(issue_, article_, out_root: Path, record: dict) -> dict:
     engine = engines.create(issue_.audio, BuildOptions(tts="offline"))
     plan = plan_article(issue_, article_, engine)
     timings = json.loads((out / record["timings"]["path"]).read_text(encoding="utf-8"))
-    counts = {"cues": len(cues), "checked_marks": 0, "kinds": {}}
+    counts = {"cues": len(cues), "checked_marks": 0, "kinds": {},
+              "longest_chars": max(len(_squash(c[2])) for c in cues),
+              "longest_seconds": round(max(c[1] - c[0] for c in cues), 3)}
     # The printed text of the narrated blocks, whole and in order (the VTT collapses spaces).
     assert _squash("".join(c[2] for c in cues)) == _squash(_narrated_printed(plan))
     for start, end, text in cues:
@@ -219,11 +221,15 @@ def test_the_corpus_articles_have_short_cues(corpus_path, tmp_path):
         for c in full.columns))
     result, _ = build_audio(trimmed, tmp_path / "out", tts="offline")
     assert not result.failures and set(result.articles) == wanted
-    total = {"cues": 0, "checked_marks": 0}
+    total = {"cues": 0, "checked_marks": 0, "longest_chars": 0, "longest_seconds": 0.0,
+             "longest_sentence": max(len(s.text) for a in longest
+                                     for u in plan_article(full, a, engine).units for s in u.sentences)}
     for a in trimmed.articles:
         if a.slug in wanted:
             counts = _check_cues(trimmed, a, tmp_path / "out", result.articles[a.slug])
-            total["cues"] += counts["cues"]
-            total["checked_marks"] += counts["checked_marks"]
+            for key in ("cues", "checked_marks"):
+                total[key] += counts[key]
+            for key in ("longest_chars", "longest_seconds"):
+                total[key] = max(total[key], counts[key])
     print(total)
     assert total["checked_marks"] >= 20

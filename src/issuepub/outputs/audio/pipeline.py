@@ -336,7 +336,7 @@ def _cues(plan: ArticlePlan, clocks: list[PlacedClock],
     """The subtitle cues: each sentence cut into short cues (cues.py), timed by the marks of
     the chunks its spoken text went into; a cue lasts until the next cue of its sentence
     starts, the last one until the sentence ends."""
-    # Where each sentence's spoken text went: (offset in the sentence, chunk, offset in chunk).
+    # Where each sentence's spoken text went: ([start, end) in the sentence, chunk, offset in chunk).
     parts: dict[tuple[int, int], list[tuple[int, int, int, int]]] = {}
     for c, chunk in enumerate(plan.chunks):
         for piece, (start, end) in zip(chunk.pieces, chunk.spans()):

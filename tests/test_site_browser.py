@@ -365,6 +365,32 @@ def test_tap_targets_and_a_steady_cue_line(tmp_path, serve, browser):
     assert not dialogs and not errors and not failed, (dialogs, errors, failed)
 
 
+def test_the_cue_line_holds_a_maximal_cue_at_a_phones_width(tmp_path, serve, browser):
+    """A cue of the most characters the subtitles allow (cues.py: two lines of 16) fits the
+    two-line cue line at 390 px without being cut: measured for the widest characters."""
+    from issuepub.outputs.audio.cues import MAX_CHARS
+
+    issue, out_dir, manifest = support.narrated_issue(tmp_path)
+    base = serve(_public(out_dir))
+    page, dialogs, errors, failed = _open(browser, base + issue.article_path(issue.articles[0]))
+    assert page.viewport_size["width"] == PHONE["width"]
+    widest = ["国" * MAX_CHARS, "，".join(["党建引领"] * 7)[:MAX_CHARS], "W" * MAX_CHARS,
+              "“《天津市社区治理条例》”——ABC公司的Smith先生参加了讨论，办结率96.5%"[:MAX_CHARS]]
+    for text in widest:
+        assert len(text) == MAX_CHARS
+        box = page.evaluate("""(t) => {
+            const o = document.getElementById('cue');
+            o.textContent = t;
+            const r = document.createRange(); r.selectNodeContents(o);
+            const tops = new Set(Array.from(r.getClientRects()).map(x => Math.round(x.top)));
+            return {lines: tops.size, scroll: o.scrollHeight, client: o.clientHeight,
+                    width: o.scrollWidth, room: o.clientWidth};
+        }""", text)
+        assert box["lines"] <= 2 and box["scroll"] <= box["client"] + 1, (text, box)
+        assert box["width"] <= box["room"], (text, box)
+    assert not dialogs and not errors and not failed, (dialogs, errors, failed)
+
+
 @pytest.fixture
 def example_site(tmp_path) -> Path:
     """The example's pages (no narration), as publish lays them out. Requested before

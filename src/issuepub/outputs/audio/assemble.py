@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import ffmpeg
-from .align import piece_times
+from .align import Clock
 from .engines.base import Synthesis
 
 TARGET_LUFS = -16.0
@@ -46,6 +46,22 @@ class Placed:
 
 
 @dataclass(frozen=True)
+class PlacedClock:
+    """A chunk's clock as placed in the article: its offset and the engine silence trimmed."""
+
+    clock: Clock
+    offset: float  # where the chunk's kept audio starts in the article (seconds)
+    trimmed: float  # engine silence cut from its start (seconds)
+    kept: float  # seconds of the chunk's audio kept
+
+    def span(self, start: int, end: int) -> tuple[float, float]:
+        """[start, end) of the chunk's text, in seconds of the article."""
+        s, e = self.clock.span(start, end)
+        return (self.offset + min(max(s - self.trimmed, 0.0), self.kept),
+                self.offset + min(max(e - self.trimmed, 0.0), self.kept))
+
+
+@dataclass(frozen=True)
 class Loudness:
     integrated: float  # LUFS, measured on the MP3
     true_peak: float  # dBTP, measured on the MP3
@@ -54,11 +70,11 @@ class Loudness:
 
 
 def write_pcm(placed: list[Placed], load: Callable[[str], Synthesis], sample_rate: int,
-              raw_path: Path) -> tuple[list[list[tuple[float, float]]], float]:
-    """Write the article's PCM to ``raw_path``; return each chunk's piece times and the length."""
+              raw_path: Path) -> tuple[list[PlacedClock], float]:
+    """Write the article's PCM to ``raw_path``; return each chunk's clock and the length."""
     AudioSegment = ffmpeg.pydub()
     frames = 0
-    times: list[list[tuple[float, float]]] = []
+    clocks: list[PlacedClock] = []
     with open(raw_path, "wb") as out:
         for i, part in enumerate(placed):
             synthesis = load(part.key)
@@ -77,14 +93,10 @@ def write_pcm(placed: list[Placed], load: Callable[[str], Synthesis], sample_rat
             offset = frames / sample_rate
             out.write(pcm[first * 2:last * 2])
             kept = (last - first) / sample_rate
-            chunk_times = piece_times(part.text, part.spans, synthesis.marks, duration)
-            times.append([
-                (offset + min(max(s - first / sample_rate, 0.0), kept),
-                 offset + min(max(e - first / sample_rate, 0.0), kept))
-                for s, e in chunk_times
-            ])
+            clocks.append(PlacedClock(Clock(part.text, synthesis.marks, duration), offset,
+                                      first / sample_rate, kept))
             frames += last - first
-    return times, frames / sample_rate
+    return clocks, frames / sample_rate
 
 
 def _silence_ms(segment) -> int:

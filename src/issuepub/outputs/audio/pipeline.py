@@ -33,8 +33,10 @@ from ...text import shell_word
 from ...diagnostics import Problem, UserError
 from ..base import BuildContext, BuildOptions, OutputResult
 from . import engines
+from .align import silent
 from .assemble import (BITRATE, LUFS_TOLERANCE, OUTPUT_RATE, PEAK_LIMIT_DBTP, TARGET_LUFS, Placed,
-                       encode_mp3, write_pcm)
+                       PlacedClock, encode_mp3, write_pcm)
+from .cues import split_cues
 from .cache import ChunkCache, chunk_key
 from .chunking import Chunk, chunk_units
 from .engines.base import Engine, EngineError, Synthesis
@@ -44,7 +46,9 @@ from .tags import tag_picture, write_tags
 from .timings import Segment, render_timings
 from .vtt import render_vtt
 
-ASSEMBLY_VERSION = 1  # bump when assembly changes what an unchanged article's files would be
+# Bump when assembly changes what an unchanged article's files would be (2: subtitles in
+# short cues, cues.py): the articles are assembled again from the cache, not synthesised.
+ASSEMBLY_VERSION = 2
 
 # Pauses (seconds) put between chunks, after trimming the engine's own silence.
 SENTENCE_GAP = 0.35  # between chunks of one paragraph
@@ -327,6 +331,46 @@ def _segments(plan: ArticlePlan, times: list[list[tuple[float, float]]]) -> list
     return out
 
 
+def _cues(plan: ArticlePlan, clocks: list[PlacedClock],
+          segments: list[Segment]) -> list[tuple[float, float, str]]:
+    """The subtitle cues: each sentence cut into short cues (cues.py), timed by the marks of
+    the chunks its spoken text went into; a cue lasts until the next cue of its sentence
+    starts, the last one until the sentence ends."""
+    # Where each sentence's spoken text went: ([start, end) in the sentence, chunk, offset in chunk).
+    parts: dict[tuple[int, int], list[tuple[int, int, int, int]]] = {}
+    for c, chunk in enumerate(plan.chunks):
+        for piece, (start, end) in zip(chunk.pieces, chunk.spans()):
+            placed = parts.setdefault((chunk.unit, piece.sentence), [])
+            at = placed[-1][1] if placed else 0
+            placed.append((at, at + end - start, c, start))
+    ends = {(s.target, s.block, s.sentence): s.end for s in segments}
+    cues: list[tuple[float, float, str]] = []
+    for u, unit in enumerate(plan.units):
+        for s, sentence in enumerate(unit.sentences):
+            placed = parts.get((u, s))
+            if not placed:
+                continue
+
+            def times(j0: int, j1: int, placed=placed, spoken=sentence.spoken) -> tuple[float, float]:
+                got = []
+                for p0, p1, c, local in placed:
+                    a, b = max(j0, p0), min(j1, p1)
+                    if a < b or (j0 == j1 and p0 <= j0 <= p1):
+                        got.append((silent(spoken[a:b]), clocks[c].span(local + a - p0, local + b - p0)))
+                heard = [t for quiet, t in got if not quiet] or [t for _, t in got]
+                return min(t[0] for t in heard), max(t[1] for t in heard)
+
+            pieces = split_cues(sentence.text, sentence.spoken, times)
+            starts = [times(p.spoken_start, p.spoken_end)[0] for p in pieces]
+            last = ends.get((unit.target, unit.block, sentence.index))
+            for k, piece in enumerate(pieces):
+                start = max(starts[k], cues[-1][1] if cues else 0.0)
+                end = starts[k + 1] if k + 1 < len(pieces) else (last if last is not None else
+                                                                  times(piece.spoken_start, piece.spoken_end)[1])
+                cues.append((start, max(start, end), piece.text))
+    return cues
+
+
 def assemble_article(ctx: BuildContext, plan: ArticlePlan, engine: Engine,
                      cache: ChunkCache, picture: bytes | None = None) -> dict[str, Any]:
     """Write the article's MP3, VTT and timings; return its manifest record."""
@@ -344,7 +388,9 @@ def assemble_article(ctx: BuildContext, plan: ArticlePlan, engine: Engine,
     vtt = audio_dir / f"{plan.stem}.vtt"
     timings = audio_dir / f"{plan.stem}.timings.json"
     try:
-        times, _ = write_pcm(plan.placed, load, engine.sample_rate, raw)
+        clocks, _ = write_pcm(plan.placed, load, engine.sample_rate, raw)
+        times = [[clock.span(*span) for span in part.spans]
+                 for clock, part in zip(clocks, plan.placed)]
         # The three files are written under temporary names and renamed only once all are
         # complete: a failure (a full disk) leaves the earlier MP3, VTT and timings together.
         with atomic_path(mp3) as tmp, atomic_path(vtt) as tmp_vtt, atomic_path(timings) as tmp_timings:
@@ -360,8 +406,9 @@ def assemble_article(ctx: BuildContext, plan: ArticlePlan, engine: Engine,
             # No cue may outlast the file (the PCM and the decoded MP3 differ by at most a frame).
             segments = [replace(s, start=min(s.start, duration), end=min(s.end, duration))
                         for s in _segments(plan, times)]
-            tmp_vtt.write_bytes(render_vtt([(s.start, s.end, s.text) for s in segments],
-                                           title=plan.article.title).encode("utf-8"))
+            cues = [(min(a, duration), min(b, duration), text)
+                    for a, b, text in _cues(plan, clocks, segments)]
+            tmp_vtt.write_bytes(render_vtt(cues, title=plan.article.title).encode("utf-8"))
             tmp_timings.write_bytes(render_timings(plan.article.slug, duration, segments).encode("utf-8"))
     finally:
         raw.unlink(missing_ok=True)

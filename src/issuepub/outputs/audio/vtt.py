@@ -1,4 +1,4 @@
-"""WebVTT subtitles: one cue per spoken sentence, timed like the MP3."""
+"""WebVTT subtitles: short cues (cues.py), each part of one spoken sentence, timed like the MP3."""
 
 from __future__ import annotations
 

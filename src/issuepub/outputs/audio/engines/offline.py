@@ -14,6 +14,7 @@ import ctypes
 import functools
 import json
 import os
+import re
 import signal
 import struct
 import sys
@@ -54,17 +55,31 @@ RESPELLINGS: dict[str, str] = {
 }
 # Erhua words (哪儿, 大伙儿) hit the missing r5; 而 has exactly the sound of 儿 as a syllable.
 RESPELLINGS.update({"儿": "而", "兒": "而"})
-RESPELL_REVISION = 1  # bump when RESPELLINGS changes: it is part of the cache key
+RESPELL_REVISION = 2  # bump when respell() changes (2: long clauses broken): part of the cache key
 # Bump when the way a chunk is synthesised changes its audio (3: every chunk from one pinned
 # espeak state, see Espeak.pin_state); part of the cache key.
 SYNTHESIS_REVISION = 3
+
+
+# libespeak-ng 1.52 silently leaves out words of a clause longer than about 200 characters
+# (measured: 200, 220 and 250 Chinese characters without punctuation all gave the audio and
+# marks of the first 199). A comma is therefore put into any run longer than this.
+MAX_CLAUSE_CHARS = 120
+_CLAUSE_BREAKS = set("，。！？；：、,.!?;:\n")
+_HAN_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 
 
 def respell(text: str) -> tuple[str, list[int]]:
     """The text as given to espeak, and for each of its characters the index in ``text``."""
     out: list[str] = []
     index: list[int] = []
+    run = 0  # characters since the last clause break
     for i, char in enumerate(text):
+        run = 0 if char in _CLAUSE_BREAKS else run + 1
+        if run > MAX_CLAUSE_CHARS and i and _HAN_CHAR.match(char) and _HAN_CHAR.match(text[i - 1]):
+            out.append("，")
+            index.append(i - 1)
+            run = 1
         piece = RESPELLINGS.get(char, char)
         out.append(piece)
         index.extend([i] * len(piece))

@@ -434,6 +434,7 @@ SYMBOL_CASES = [
     ("unsaid", "华为®手机", "华为手机"),
     ("unsaid", "品牌名™", "品牌名"),
     ("unsaid", "✓已核对", "已核对"),
+    ("unsaid", "♡爱心♧梅花", "爱心梅花"),
     ("unsaid", "原文缺字〓处", "原文缺字处"),
     ("unsaid", "©2024 天津支部生活社", "二〇二四，天津支部生活社"),
     # list numbers in one character

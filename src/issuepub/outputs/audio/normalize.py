@@ -70,7 +70,7 @@ _RANGE_DASH = "-–~—―"
 # Marks a reader does not say: geometric shapes (U+25A0-25FF: ■ end marks, ● ▲ bullets; the
 # circle ○ typed for the zero of a year is made 〇 first), stars, dingbats, check marks, ※ and
 # the geta mark 〓 a PDF gives for a missing character.
-_UNSPEAKABLE = "✎※〓✓✗✘☐\u25a0-\u25ff\u2605\u2606\u2726-\u274b\u2794-\u27bf\u2b1b-\u2b1f\u2b50-\u2b55"
+_UNSPEAKABLE = "✎※〓✓✗✘☐\u25a0-\u25ff\u2605\u2606\u2660-\u2667\u2726-\u274b\u2794-\u27bf\u2b1b-\u2b1f\u2b50-\u2b55"
 # Emoji (Extended_Pictographic, which also holds © ® ™: not said either) with what modifies or
 # joins them: skin tones, variation selectors, ZWJ sequences (👨‍👩‍👧), tag sequences (subdivision
 # flags), keycaps (1️⃣ #️⃣), and flags as regional-indicator pairs. The marks among them that

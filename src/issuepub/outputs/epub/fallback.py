@@ -20,8 +20,6 @@ from typing import Iterable
 
 import regex
 
-from ... import fonts
-
 HANZI_FAMILY = "issuepub-hanzi"  # the names styles/epub.css lists
 EMOJI_FAMILY = "issuepub-emoji"
 
@@ -56,12 +54,16 @@ class Fallback:
 
 def fallback_fonts(texts: Iterable[str]) -> Fallback:
     """The fallback fonts for the rare ideographs and emoji of ``texts`` (none when none)."""
-    used = set()
+    used: set[str] = set()
     for text in texts:
         used.update(_RARE_HANZI.findall(text))
         used.update(_EMOJI.findall(text))
     hanzi = sorted(c for c in used if _RARE_HANZI.match(c))
     emoji = sorted(c for c in used if not _RARE_HANZI.match(c))
+    if not used:
+        return Fallback((), ())
+    from ... import fonts  # only for an issue that has such characters (start-up time)
+
     out: list[FallbackFont] = []
     drawn = [c for c in hanzi if fonts.has_glyph(c)]
     if drawn:
@@ -98,6 +100,8 @@ def _emoji_subset(chars: list[str]) -> bytes:
     from fontTools import subset
     from fontTools.ttLib import TTFont
     from fontTools.varLib import instancer
+
+    from ... import fonts
 
     font = TTFont(str(emoji_font_path()), recalcTimestamp=False)
     options = subset.Options()

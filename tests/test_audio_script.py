@@ -126,3 +126,16 @@ def test_sentence_times_when_the_engine_splits_differently():
         assert all(0 <= s <= e <= 3.2 for s, e in times)
         assert all(times[i][1] <= times[i + 1][0] for i in range(len(times) - 1))
         assert times[0][0] < times[1][0] < times[2][0]
+
+
+def test_emoji_stay_in_the_printed_sentence_and_leave_the_spoken_one():
+    # Subtitles, the read-aloud EPUB and the review page use the printed sentence; the voice
+    # gets the spoken one. A sentence of emoji alone is not narrated, and the index of each
+    # sentence still points at its printed place (the sentence after it keeps its number).
+    a = article("x", "点赞👍🏽", ["表情😀👍🏽👨‍👩‍👧不读。👍👍！第三句🇨🇳。"])
+    units = article_script(a)
+    title = next(u for u in units if u.target == "title").sentences[0]
+    body = units[-1].sentences
+    assert title.text == "点赞👍🏽" and title.spoken == "点赞"
+    assert [(s.index, s.text, s.spoken) for s in body] == [
+        (0, "表情😀👍🏽👨‍👩‍👧不读。", "表情不读。"), (2, "第三句🇨🇳。", "第三句。")]

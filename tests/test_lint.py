@@ -255,3 +255,22 @@ def test_middle_dot_title_marks_and_doubled_marks_are_warned_and_fixed(example_c
     assert path.read_text(encoding="utf-8") == (
         "---\ntitle: 学习《资本论》\nslug: juanshou\npage: 1\n---\n\n马克思·恩格斯说，好。\n")
     assert _warnings(example_copy)[1] == []
+
+
+def test_a_run_of_full_width_characters_is_one_warning_and_fix_still_repairs_each(example_copy, capsys):
+    # Each full-width character used to be its own warning: 14 for this line.
+    text = ("---\ntitle: 全角\nslug: juanshou\npage: 1\n---\n\n"
+            "２０２４年１１月，１２３４５户，增长６．５％，ＡＩ。\n二○二○年和二○○八年。\n")
+    path = _write(example_copy, text)
+    got = [(p.code, p.line, p.column) for p in _warnings(example_copy)[1]]
+    line = text.split("\n")[6]
+    assert got == [("T008", 7, line.index(run) + 1) for run in ("２０２４", "１１", "１２３４５", "６．５", "ＡＩ")] \
+        + [("T010", 8, 2), ("T010", 8, 8)]  # a year's zeros: one warning a year
+    messages = [p.message for p in _warnings(example_copy)[1]]
+    assert "中的“１２３４５”" in messages[2] and "中的“６．５”" in messages[3]
+    fixes = [p.fix for p in _warnings(example_copy)[1]]
+    assert "改为“12345”" in fixes[2] and "改为“6.5”" in fixes[3] and "改为“〇二〇”" in fixes[5] and "改为“〇〇”" in fixes[6]
+    assert main(["check", "--fix", str(example_copy)]) == 0
+    assert "共 20 处" in capsys.readouterr().out  # --fix lists every character it changed, as before
+    assert path.read_text(encoding="utf-8").endswith("2024年11月，12345户，增长6.5％，AI。\n二〇二〇年和二〇〇八年。\n")
+    assert _warnings(example_copy)[1] == []

@@ -406,3 +406,72 @@ def test_punctuation_alone_is_not_speakable():
     assert not is_speakable(normalize("……”"))
     assert not is_speakable(normalize("✎"))
     assert is_speakable(normalize("2"))
+
+
+# Emoji and symbols (hostile review, 2026-12-01): emoji with their modifiers are not said and
+# leave no double pause; each other kind of symbol is read as a news reader reads it. The last
+# group is what must not change.
+SYMBOL_CASES = [
+    # emoji: skin tones, ZWJ families, variation selectors, keycaps, flags, tag sequences
+    ("emoji", "表情😀👍🏽👨‍👩‍👧不读", "表情不读"),
+    ("emoji", "点赞👍🏿👍🏻，转发", "点赞，转发"),
+    ("emoji", "好，😀，好", "好，好"),
+    ("emoji", "大家好😀。", "大家好。"),
+    ("emoji", "🎉🎉庆祝成立", "庆祝成立"),
+    ("emoji", "红心❤️与爱心❤", "红心与爱心"),
+    ("emoji", "五星红旗🇨🇳飘扬", "五星红旗飘扬"),
+    ("emoji", "英格兰🏴󠁧󠁢󠁥󠁮󠁧󠁿队", "英格兰队"),
+    ("emoji", "按1️⃣键，再按#️⃣键", "按键，再按键"),
+    ("emoji", "（😀）笑脸", "笑脸"),
+    ("emoji", "志愿者 🙋‍♀️ 报名", "志愿者，报名"),
+    ("emoji", "完成✅", "完成"),
+    ("emoji", "👩🏽‍💻程序员", "程序员"),
+    # signs that are not said
+    ("unsaid", "★特别关注★", "特别关注"),
+    ("unsaid", "全文完。■", "全文完。"),
+    ("unsaid", "●第一点；▲第二点", "第一点；第二点"),
+    ("unsaid", "※注意事项", "注意事项"),
+    ("unsaid", "华为®手机", "华为手机"),
+    ("unsaid", "品牌名™", "品牌名"),
+    ("unsaid", "✓已核对", "已核对"),
+    ("unsaid", "♡爱心♧梅花", "爱心梅花"),
+    ("unsaid", "原文缺字〓处", "原文缺字处"),
+    ("unsaid", "©2024 天津支部生活社", "二〇二四，天津支部生活社"),
+    # list numbers in one character
+    ("list", "①加强学习；②改进作风", "一、加强学习；二、改进作风"),
+    ("list", "⑴明确目标⑵压实责任", "一、明确目标二、压实责任"),
+    ("list", "⒊落实到位", "三、落实到位"),
+    ("list", "㈠总则", "一、总则"),
+    ("list", "❶第一步", "一、第一步"),
+    ("list", "⑳最后一条", "二十、最后一条"),
+    ("list", "见图①。", "见图一。"),
+    ("list", "第Ⅱ部分", "第二部分"),
+    ("list", "Ⅲ期工程和Ⅰ类标准", "三期工程和一类标准"),
+    ("list", "№3展厅", "第三展厅"),
+    # units and marks that are read
+    ("unit", "最高气温25℃", "最高气温二十五摄氏度"),
+    ("unit", "体温98.6℉", "体温九十八点六华氏度"),
+    ("unit", "出生率为8.5‰", "出生率为千分之八点五"),
+    ("unit", "同比↑5%", "同比上升百分之五"),
+    ("unit", "申请→审核→发放", "申请，审核，发放"),
+    ("unit", "下一步➡️落实", "下一步，落实"),
+    ("unit", "太好了‼", "太好了！"),
+    # what must not change
+    ("unchanged", "二○二四年", "二〇二四年"),
+    ("unchanged", "“党建+优质服务”", "“党建加优质服务”"),
+    ("unchanged", "第一书记·驻村", "第一书记，驻村"),
+    ("unchanged", "《天津日报》", "《天津日报》"),
+    ("unchanged", "〔2024〕", "二〇二四年"),
+    ("unchanged", "12号楼3单元", "十二号楼三单元"),
+]
+
+
+@pytest.mark.parametrize("kind, printed, spoken", SYMBOL_CASES, ids=[c[1][:10] for c in SYMBOL_CASES])
+@pytest.mark.parametrize("latin", ["spell", "keep"])
+def test_emoji_are_not_said_and_symbols_are_read_like_a_news_reader(kind, printed, spoken, latin):
+    assert normalize(printed, latin=latin) == spoken
+
+
+def test_a_sentence_of_emoji_only_is_not_narrated():
+    assert not is_speakable(normalize("👍👍👍！"))
+    assert not is_speakable(normalize("🇨🇳🎉"))

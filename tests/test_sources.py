@@ -192,3 +192,32 @@ def test_columns_of_the_wrong_shape_are_reported_not_a_crash(example_copy):
         assert issue is None
         assert [(p.code, p.line) for p in problems if p.code == "S026"] == [("S026", line)]
         assert not any(p.code == "S005" for p in problems)
+
+
+def test_an_article_of_a_title_alone_is_refused_and_told_how_to_write_a_picture_page(example_copy, tmp_path):
+    # S011 stays an error: a picture page or a notice has a body (a caption line, a paragraph);
+    # the fix says how to write one. Such a page builds, and its narration is the column and title.
+    import zipfile
+
+    from issuepub.build import run_build
+    from issuepub.outputs.audio.script import article_script
+    from issuepub.outputs.base import BuildOptions
+
+    path = example_copy / "articles" / "01-juanshou.md"
+    head = "---\ntitle: 海河夜色\nslug: juanshou\npage: 1\nnarrate: yes\nprint_qr: yes\n---\n\n"
+    path.write_text(head, encoding="utf-8")
+    _, problems = check_issue(example_copy)
+    s011 = [p for p in problems if p.code == "S011"]
+    assert len(s011) == 1 and s011[0].severity == "error" and "![说明](图片文件)" in s011[0].fix
+    path.write_text(head + "![海河两岸的夜景]\n", encoding="utf-8")
+    model, problems = check_issue(example_copy)
+    assert model is not None and not [p for p in problems if p.severity == "error"]
+    article = model.articles[0]
+    assert [u.target for u in article_script(article)] == ["column", "title"]
+    report = run_build(example_copy, tmp_path / "out", only=["epub", "qr", "site"],
+                       options=BuildOptions(draft=True))
+    with zipfile.ZipFile(report.out_dir / f"{report.issue.id}.epub") as z:
+        assert "海河两岸的夜景" in z.read("EPUB/text/a01.xhtml").decode("utf-8")
+    assert (report.out_dir / "qr" / "01-juanshou.svg").is_file()
+    page = report.out_dir / "site" / report.issue.article_path(article).strip("/") / "index.html"
+    assert "海河夜色" in page.read_text(encoding="utf-8")

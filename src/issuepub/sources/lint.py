@@ -171,6 +171,55 @@ def unpaired(text: str, segments=None, language: str = "zh-CN") -> list[tuple[in
     return out
 
 
+# Characters a run of one rule's repairs may hold unchanged: a year's zeros are one warning
+# (二○二○年), whatever digits stand between them.
+_RUN_GAP = {"year-zero": set("一二三四五六七八九〇")}
+
+
+@dataclass(frozen=True)
+class Run:
+    """Findings of one rule next to each other on one line, shown as one warning
+    (２０２４年 is one run of full-width digits, not four); ``--fix`` still makes each."""
+
+    line: int
+    column: int  # of the first finding
+    kind: str
+    before: str  # the run as written, unchanged characters between the findings included
+    after: str
+
+
+def runs(text: str, findings: list[Finding]) -> list[Run]:
+    """``findings`` grouped into runs: same rule, same line, nothing between them but the
+    characters ``_RUN_GAP`` allows for that rule."""
+    lines = text.split("\n")
+    out: list[Run] = []
+    group: list[Finding] = []
+
+    def close() -> None:
+        if group:
+            line = lines[group[0].line - 1]
+            a = group[0].repair.offset
+            b = group[-1].repair.offset + len(group[-1].repair.before)
+            after, pos = [], a
+            for f in group:
+                after += [line[pos:f.repair.offset], f.repair.after]
+                pos = f.repair.offset + len(f.repair.before)
+            out.append(Run(group[0].line, group[0].column, group[0].repair.kind, line[a:b], "".join(after)))
+            group.clear()
+
+    for f in sorted(findings, key=lambda f: (f.line, f.column)):
+        if group:
+            last = group[-1]
+            end = last.repair.offset + len(last.repair.before)
+            gap = lines[f.line - 1][end:f.repair.offset] if f.line == last.line else None
+            if not (gap is not None and f.repair.kind == last.repair.kind and last.repair.before.strip()
+                    and f.repair.before.strip() and set(gap) <= _RUN_GAP.get(f.repair.kind, set())):
+                close()
+        group.append(f)
+    close()
+    return out
+
+
 def _context(line: str, column: int, width: int) -> str:
     start = max(0, column - 1 - 6)
     return line[start:column - 1 + width + 6]
@@ -187,11 +236,11 @@ def problems_for(path: Path, text: str, segments=None, language: str = "zh-CN") 
                            "没有自动修改：横排简体中文用弯引号，请对照原稿改成成对的“”（里层‘’）；"
                            "日文或代码里的引号照原样保留即可。",
                            severity="warning", column=column))
-    for f in find(text, segments, language):
-        rule = f.repair.rule
-        shown = "空格" if not f.repair.before.strip() else f"“{f.repair.before}”"
-        after = f"改为“{f.repair.after}”" if f.repair.after else "删去"
-        context = _context(lines[f.line - 1].rstrip("\r"), f.column, len(f.repair.before))
+    for f in runs(text, find(text, segments, language)):
+        rule = RULE_BY_KIND[f.kind]
+        shown = "空格" if not f.before.strip() else f"“{f.before}”"
+        after = f"改为“{f.after}”" if f.after else "删去"
+        context = _context(lines[f.line - 1].rstrip("\r"), f.column, len(f.before))
         out.append(Problem(rule.code, path, f.line,
                            f"{rule.label}：“{context}”中的{shown}。",
                            f"{rule.fix}：{after}；或用 issuepub check --fix 自动修改。",
@@ -300,5 +349,5 @@ def fix_sources(root: Path, columns: Any, language: Any = "zh-CN") -> list[Fixed
     return fixed
 
 
-__all__ = ["Finding", "FixedFile", "find", "unpaired", "apply", "lint_sources", "fix_sources", "listed_articles",
+__all__ = ["Finding", "FixedFile", "Run", "runs", "find", "unpaired", "apply", "lint_sources", "fix_sources", "listed_articles",
            "problems_for", "toml_segments"]

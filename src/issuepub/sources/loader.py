@@ -586,8 +586,12 @@ def _build_columns(root: Path, specs: list[_ColumnSpec], _seen, problems: list[P
                 problems.append(Problem("S012", path, parsed.meta_lines.get("title", 1),
                                         "文章没有标题。", "在前言里写 title: 文章标题。"))
             if not parsed.blocks and not any(p.code == "S020" for p in parsed.problems):
+                # An error, not a warning: a page of pictures or a notice has a body (a caption
+                # line, a paragraph); a title alone is most often a body lost in a paste.
                 problems.append(Problem("S011", path, None, "文章没有正文。",
-                                        "在前言之后写正文段落；不用的文章请从 issue.toml 里删去。"))
+                                        "在前言之后写正文段落；只有图片的页面写一行图片说明"
+                                        "（![说明](图片文件)，没有图片文件时写 ![说明]）；"
+                                        "不用的文章请从 issue.toml 里删去。"))
             slug = str(meta.get("slug") or path.stem.lower())
             if not SLUG_RE.match(slug):
                 problems.append(Problem(

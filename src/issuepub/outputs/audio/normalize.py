@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from typing import Iterable, Literal
 
+import regex  # for \p{Extended_Pictographic}, which the re module cannot name
+
 from ...text import HAN as _HAN
 
 LatinMode = Literal["keep", "spell"]
@@ -65,7 +67,32 @@ _CURRENCIES = {"¥": "元", "￥": "元", "$": "美元", "€": "欧元", "£": 
 _RATIO_BEFORE = re.compile(r"(?:比分|比例|比为|之比)[^，。；！？,;]{0,6}$|(?:按|按照)\s*$")
 _RATIO_AFTER = re.compile(r"^\s*(?:获胜|战胜|取胜|击败|赢|胜|负|落败|的比分|的比例|的优势)")
 _RANGE_DASH = "-–~—―"
-_UNSPEAKABLE = "✎■□●○◆◇★☆▲△▼▽※◎♦♥♠♣►▶◀◼◻▪▫"
+# Marks a reader does not say: geometric shapes (U+25A0-25FF: ■ end marks, ● ▲ bullets; the
+# circle ○ typed for the zero of a year is made 〇 first), stars, dingbats, check marks, ※ and
+# the geta mark 〓 a PDF gives for a missing character.
+_UNSPEAKABLE = "✎※〓✓✗✘☐\u25a0-\u25ff\u2605\u2606\u2660-\u2667\u2726-\u274b\u2794-\u27bf\u2b1b-\u2b1f\u2b50-\u2b55"
+# Emoji (Extended_Pictographic, which also holds © ® ™: not said either) with what modifies or
+# joins them: skin tones, variation selectors, ZWJ sequences (👨‍👩‍👧), tag sequences (subdivision
+# flags), keycaps (1️⃣ #️⃣), and flags as regional-indicator pairs. The marks among them that
+# stand in Chinese text (‼ ⁉, the arrows, the wavy dash 〰) are read before as marks.
+_EMOJI_PART = (r"(?:\p{Extended_Pictographic}|[0-9#*]\ufe0f?\u20e3)"
+               r"[\ufe0e\ufe0f\u20e3\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]*")
+_EMOJI_RE = regex.compile(rf"{_EMOJI_PART}(?:\u200d{_EMOJI_PART})*|[\U0001f1e6-\U0001f1ff]+"
+                          r"|[\U0001f3fb-\U0001f3ff\ufe0f\u20e3]+")
+# List numbers in one character, read as the number they carry: ① 一, ⑴ 一, ⒈ 一, ㈠ 一, ❶ 一,
+# Ⅱ 二 (第Ⅱ部分 第二部分); before text a short pause follows, as after 一、.
+_LIST_NUMBERS = {}
+for _first, _count in ((0x2460, 20), (0x2474, 20), (0x2488, 20), (0x2776, 10), (0x2780, 10),
+                       (0x278A, 10), (0x24F5, 10), (0x3220, 10), (0x3280, 10), (0x2160, 12), (0x2170, 12)):
+    _LIST_NUMBERS.update({chr(_first + i): i + 1 for i in range(_count)})
+_LIST_NUMBERS.update({chr(0x3251 + i): 21 + i for i in range(15)})  # ㉑-㉟
+_LIST_NUMBERS.update({chr(0x32B1 + i): 36 + i for i in range(15)})  # ㊱-㊿
+_LIST_NUMBERS.update({chr(0x24EB + i): 11 + i for i in range(10)})  # ⓫-⓴
+_LIST_NUMBERS.update({"⓪": 0, "⓿": 0})
+_LIST_NUMBER_RE = re.compile("[" + "".join(sorted(_LIST_NUMBERS)) + "]")
+# 同比↑5%: 同比上升百分之五; the other arrows (申请→审核→发放) and the wavy dash are pauses.
+_MARKS = {"↑": "上升", "↓": "下降", "‼": "！", "⁉": "？！"}
+_MARK_RE = re.compile("[‼⁉〰\u2190-\u21ff\u27a1\u27f0-\u27ff\u2b00-\u2b0d]")
 _ASCII_TO_CJK = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", "(": "（", ")": "）"}
 _FULLWIDTH = {ord(c): ord(c) - 0xFEE0 for c in "０１２３４５６７８９％＋－．／＜＞＝"}
 _FULLWIDTH.update({ord(chr(o)): o - 0xFEE0 for o in range(0xFF21, 0xFF3B)})
@@ -270,7 +297,7 @@ def normalize(
     t = _SPACE_RUN.sub(r"\1", _ZERO_WIDTH.sub("", t))
     if _LONG_RUN.search(t):
         return _normalize_in_pieces(t, latin)
-    t = re.sub(f"[{_UNSPEAKABLE}]", "", t)
+    t = _emoji_and_marks(t)
     t = re.sub(r"[\u200b-\u200f\ufeff]", "", t)
 
     # Codes before any pass reads their digits as amounts, years or ranges.
@@ -339,7 +366,8 @@ def normalize(
     t = re.sub(rf"({num})\s*%", lambda m: "百分之" + ("百" if m[1] == "100" else _number(m[1])), t)
     t = re.sub(rf"({num})\s*‰", lambda m: "千分之" + _number(m[1]), t)
     t = re.sub(rf"({num})\s*℃", lambda m: _number(m[1]) + "摄氏度", t)
-    t = t.replace("℃", "摄氏度").replace("°", "度")
+    t = re.sub(rf"({num})\s*℉", lambda m: _number(m[1]) + "华氏度", t)
+    t = t.replace("℃", "摄氏度").replace("℉", "华氏度").replace("°", "度")
 
     # Ranges before a unit: 30-50户 三十到五十户.
     def _range(m: re.Match) -> str:
@@ -426,7 +454,30 @@ def normalize(
     t = re.sub(r"，+", "，", t)
     t = re.sub(r"，(?=[。！？；：、，]|[”’」』）》]*$)", "", t)
     t = re.sub(r"(?<=[（“‘「『《：、])，", "", t)
+    t = re.sub(r"（）|“”|‘’|《》|【】|「」|『』", "", t)  # around an emoji that is not said
     return t.strip().lstrip("，")
+
+
+def _list_number(m: re.Match, t: str) -> str:
+    """A list number opening an item (①加强学习, 目标⑵压实责任) is followed by a pause before its
+    text; one inside a phrase (见图①和图②) is not, nor a Roman numeral (第Ⅱ部分, Ⅲ期, Ⅰ类)."""
+    before, after = t[m.start() - 1:m.start()], t[m.end():m.end() + 1]
+    in_phrase = "\u2160" <= m[0] <= "\u217f" or (bool(before) and before in "第图表式例附")
+    pause = not in_phrase and after and (regex.match(r"[\p{L}\p{N}]", after) or after in "“‘《（")
+    return cardinal(_LIST_NUMBERS[m[0]]) + ("、" if pause else "")
+
+
+def _emoji_and_marks(t: str) -> str:
+    """Emoji and marks a reader does not say removed, list numbers and arrows said, before
+    any other pass (a keycap's digit is not a number; ①2024年 is 一、二〇二四年)."""
+    t = _MARK_RE.sub(lambda m: _MARKS.get(m[0], "，"), t)
+    # ©2024: the year of a copyright line is a year (the sign itself is not said).
+    t = re.sub(r"©\s*((?:19|20)\d{2})(?![\d.])", lambda m: digits(m[1], year=True), t)
+    t = _EMOJI_RE.sub("", t)
+    t = t.replace("№", "No.")
+    t = _LIST_NUMBER_RE.sub(lambda m: _list_number(m, t), t)
+    t = re.sub(f"(?<=[{HAN_NUMERALS}])○|○(?=[{HAN_NUMERALS}]*年)", "〇", t)  # 二○二四年
+    return re.sub(f"[{_UNSPEAKABLE}]", "", t)
 
 
 _MAX_RUN = 200  # longer than any real URL, number or model name in an article

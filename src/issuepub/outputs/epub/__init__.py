@@ -16,7 +16,7 @@ from ...fsutil import atomic_path, file_record
 from ...model import Column, Issue
 from ...styles import stylesheet
 from ..base import BuildContext, OutputResult
-from . import images, nav, package, xhtml
+from . import fallback, images, nav, package, xhtml
 # The read-aloud EPUB's Media Overlays are imported where they are made: a plain EPUB build
 # never needs them, and every import is start-up time of every build.
 if TYPE_CHECKING:
@@ -102,6 +102,13 @@ def make_book(issue: Issue, *, sentences: bool = False, overlays: dict[str, str]
     docs = documents(issue, sentences=sentences, pictures=names)
     tree = nav.contents(issue, [column_href(c, i) for i, c in enumerate(issue.columns, start=1)])
     contents_doc = Document(nav.CONTENTS_HREF, nav.TOC_TITLE, nav.contents_body(tree), "contents")
+    # Rare ideographs and emoji the reader's fonts may lack get fonts of their own (fallback.py).
+    extra = fallback.fallback_fonts(doc.body for doc in [cover_doc, contents_doc] + docs)
+    css.content = book_stylesheet(read_aloud) + "".join(
+        f.font_face(CSS_HREF) for f in extra.fonts).encode("utf-8")
+    for font in extra.fonts:
+        book.add_item(epub.EpubItem(uid=f"font-{font.family}", file_name=font.file_name,
+                                    media_type="font/ttf", content=font.data))
     items = {}
     for doc in [cover_doc, docs[0], contents_doc] + docs[1:]:
         item = epub.EpubHtml(uid=doc.uid, file_name=doc.file_name, title=doc.title, lang=issue.language)

@@ -16,7 +16,8 @@ from conftest import EXAMPLE
 NOT_NEEDED = ("PIL", "pypinyin", "boto3", "botocore", "qrcode", "zxingcpp", "mutagen", "pydub",
               "edge_tts", "issuepub.outputs.audio", "issuepub.outputs.qr", "issuepub.outputs.site",
               "issuepub.publish", "issuepub.importer", "issuepub.sources.lint", "issuepub.typography",
-              "issuepub.outputs.epub.overlays", "issuepub.cover", "issuepub.fonts", "difflib")
+              "issuepub.outputs.epub.overlays", "issuepub.cover", "issuepub.fonts", "difflib",
+              "regex")
 
 RUN = """
 import contextlib, io, json, sys

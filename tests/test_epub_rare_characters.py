@@ -143,3 +143,16 @@ def test_chromium_draws_every_emoji_and_rare_ideograph_with_a_real_glyph(fonts, 
         assert drawn[ch] == {("Noto Emoji", True)}, (ch, drawn[ch])
     for ch in RARE:
         assert drawn[ch] in ({("Noto Sans CJK SC", True)}, {("Noto Sans CJK SC", False)}), (ch, drawn[ch])
+
+
+def test_the_cheap_prefilter_lets_through_every_character_the_fallback_looks_for():
+    """fallback._MAYBE (stdlib re, so a book without such characters never imports regex) must
+    match every code point _RARE_HANZI or the emoji pattern matches, over all of Unicode, and
+    no ordinary Chinese punctuation."""
+    from issuepub.outputs.epub import fallback
+
+    everything = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF)
+    wanted = set(fallback._RARE_HANZI.findall(everything)) | set(fallback._emoji().findall(everything))
+    assert len(wanted) > 90_000  # the ideograph planes and about 3,600 emoji code points
+    assert sorted(c for c in wanted if not fallback._MAYBE.match(c)) == []
+    assert fallback._MAYBE.search("“中文”——《标题》、（括号）……：；！？。，■●□①→") is None

@@ -18,17 +18,36 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Iterable
 
-import regex
+import re
 
 HANZI_FAMILY = "issuepub-hanzi"  # the names styles/epub.css lists
 EMOJI_FAMILY = "issuepub-emoji"
 
 # Ideographs outside the BMP's unified block: Extension A (U+3400-4DBF), the supplementary
 # planes (Extension B-H, U+20000-3FFFF) and the compatibility supplement.
-_RARE_HANZI = regex.compile(r"[\u3400-\u4dbf\U00020000-\U0003ffff]")
-# Emoji and what modifies or joins them (see normalize's _EMOJI_RE, which drops the same).
-_EMOJI = regex.compile(r"[\p{Extended_Pictographic}\U0001f1e6-\U0001f1ff\U0001f3fb-\U0001f3ff"
-                       r"\u20e3\ufe0f\u200d\U000e0020-\U000e007f]")
+_RARE_HANZI = re.compile(r"[\u3400-\u4dbf\U00020000-\U0003ffff]")
+# Every character _emoji() or _RARE_HANZI can match lies in these ranges (Extended_Pictographic
+# below U+1F000, coarsened; a test checks it over all of Unicode); Chinese punctuation, ■ ● □
+# (the end marks) and ① → are not. A book without any of them never imports the regex module
+# (start-up time of every EPUB build).
+_MAYBE = re.compile(r"[\u00a9\u00ae\u200d\u203c\u2049\u20e3\u2122\u2139\u2194-\u21aa\u231a-\u23fa"
+                    r"\u24c2\u25aa\u25ab\u25b6\u25c0\u25fb-\u27bf\u2934\u2935\u2b05-\u2b55\u3030"
+                    r"\u303d\u3297\u3299\u3400-\u4dbf\ufe0f\U0001f000-\U0003ffff\U000e0020-\U000e007f]")
+
+
+@lru_cache(maxsize=1)
+def _emoji():
+    """Emoji and what modifies or joins them (see normalize's _EMOJI_RE, which drops the same)."""
+    import regex
+
+    return regex.compile(r"[\p{Extended_Pictographic}\U0001f1e6-\U0001f1ff\U0001f3fb-\U0001f3ff"
+                         r"\u20e3\ufe0f\u200d\U000e0020-\U000e007f]")
+
+
+def _pictographic(char: str) -> bool:
+    import regex
+
+    return regex.match(r"\p{Extended_Pictographic}", char) is not None
 
 
 @dataclass(frozen=True)
@@ -56,8 +75,9 @@ def fallback_fonts(texts: Iterable[str]) -> Fallback:
     """The fallback fonts for the rare ideographs and emoji of ``texts`` (none when none)."""
     used: set[str] = set()
     for text in texts:
-        used.update(_RARE_HANZI.findall(text))
-        used.update(_EMOJI.findall(text))
+        if _MAYBE.search(text):
+            used.update(_RARE_HANZI.findall(text))
+            used.update(_emoji().findall(text))
     hanzi = sorted(c for c in used if _RARE_HANZI.match(c))
     emoji = sorted(c for c in used if not _RARE_HANZI.match(c))
     if not used:
@@ -74,7 +94,7 @@ def fallback_fonts(texts: Iterable[str]) -> Fallback:
     if drawable:
         out.append(FallbackFont(EMOJI_FAMILY, "fonts/emoji.ttf", _emoji_subset(drawable), tuple(drawable)))
     missing = tuple(c for c in hanzi if c not in drawn) + tuple(
-        c for c in emoji if ord(c) not in emoji_cmap and regex.match(r"\p{Extended_Pictographic}", c))
+        c for c in emoji if ord(c) not in emoji_cmap and _pictographic(c))
     return Fallback(tuple(out), missing)
 
 
